@@ -1,0 +1,162 @@
+//! Standard images (`imageio:NAME`): a local cache filled from a mirror, checked by sha256.
+//!
+//! - Cache: `$IMAGEIO_USERDIR/.imageio/images` (default `~/.imageio/images`, as upstream).
+//! - Base location for downloads: `IMAGEIO_IMAGES_URL`, an `http(s)://` URL, a `file://` URL or a
+//!   folder; default: the `images/` folder of upstream's imageio-binaries repository.
+//! - `IMAGEIO_NO_INTERNET` (`1`/`true`/`yes`) turns an HTTP download into an error (a local mirror
+//!   is still used).
+//! - Every file's sha256 is checked against `fixtures/standard-images.sha256` before it enters
+//!   the cache; a mismatch is an error and leaves nothing in the cache.
+
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+use crate::limits::Limits;
+
+/// The manifest: `sha256  name` lines.
+pub const MANIFEST: &str = include_str!("../../../fixtures/standard-images.sha256");
+
+/// Upstream's location of the standard images.
+pub const DEFAULT_BASE_URL: &str = "https://github.com/imageio/imageio-binaries/raw/master/images/";
+
+/// Every standard image: `(name, sha256)`.
+pub fn list() -> impl Iterator<Item = (&'static str, &'static str)> {
+    MANIFEST.lines().filter_map(|l| {
+        let (hash, name) = l.split_once("  ")?;
+        Some((name.trim(), hash.trim()))
+    })
+}
+
+/// The manifest entry for `name` (case-insensitive, as upstream): `(canonical name, sha256)`.
+pub fn lookup(name: &str) -> Option<(&'static str, &'static str)> {
+    list().find(|(n, _)| n.eq_ignore_ascii_case(name))
+}
+
+/// The cache folder.
+pub fn cache_dir() -> PathBuf {
+    let base = std::env::var_os("IMAGEIO_USERDIR")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from("/var/tmp"));
+    base.join(".imageio").join("images")
+}
+
+fn no_internet() -> bool {
+    std::env::var("IMAGEIO_NO_INTERNET")
+        .map(|v| matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes"))
+        .unwrap_or(false)
+}
+
+fn sha256_hex(data: &[u8]) -> String {
+    Sha256::digest(data).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Returns the local path of standard image `name`, fetching it into the cache when missing.
+pub fn resolve(name: &str) -> Result<PathBuf> {
+    let (canonical, hash) = lookup(name).ok_or_else(|| {
+        Error::invalid_argument(format!("unknown standard image `{name}` (see `imageio formats` docs for the list)"))
+    })?;
+    let dir = cache_dir();
+    let path = dir.join(canonical);
+    if path.is_file() {
+        return Ok(path);
+    }
+    let base = std::env::var("IMAGEIO_IMAGES_URL").unwrap_or_else(|_| DEFAULT_BASE_URL.to_owned());
+    let data = fetch(&base, canonical)?;
+    let got = sha256_hex(&data);
+    if got != hash {
+        return Err(Error::decoding(format!(
+            "standard image `{canonical}` from `{base}` has sha256 {got}, expected {hash}"
+        )));
+    }
+    std::fs::create_dir_all(&dir)?;
+    let part = dir.join(format!("{canonical}.part"));
+    std::fs::write(&part, &data)?;
+    std::fs::rename(&part, &path)?;
+    Ok(path)
+}
+
+fn fetch(base: &str, name: &str) -> Result<Vec<u8>> {
+    let lower = base.to_ascii_lowercase();
+    if lower.starts_with("http://") || lower.starts_with("https://") {
+        if no_internet() {
+            return Err(Error::io(io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                format!(
+                    "standard image `{name}` is not in the cache {} and IMAGEIO_NO_INTERNET forbids downloading it",
+                    cache_dir().display()
+                ),
+            )));
+        }
+        let url = format!("{}/{}", base.trim_end_matches('/'), name);
+        return http_get(&url, &Limits::none().with_max_bytes(Some(1 << 30)));
+    }
+    let folder = base.strip_prefix("file://").unwrap_or(base);
+    let p = Path::new(folder).join(name);
+    std::fs::read(&p).map_err(|e| {
+        Error::io(io::Error::new(e.kind(), format!("standard image mirror {}: {e}", p.display())))
+    })
+}
+
+/// GETs `url` into memory (at most `limits.max_bytes`).
+#[cfg(feature = "http")]
+pub fn http_get(url: &str, limits: &Limits) -> Result<Vec<u8>> {
+    let timeout = std::env::var("IMAGEIO_REQUEST_TIMEOUT")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(5);
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(std::time::Duration::from_secs(timeout.max(1) * 12)))
+        .timeout_connect(Some(std::time::Duration::from_secs(timeout.max(1))))
+        .build()
+        .into();
+    let mut last = None;
+    for _ in 0..3 {
+        match agent.get(url).call() {
+            Ok(resp) => {
+                let max = limits.max_bytes.unwrap_or(u64::MAX);
+                let mut body = Vec::new();
+                resp.into_body()
+                    .into_reader()
+                    .take(max.saturating_add(1))
+                    .read_to_end(&mut body)
+                    .map_err(Error::io)?;
+                if body.len() as u64 > max {
+                    return Err(Error::limits(format!("`{url}` is larger than max_bytes {max}")));
+                }
+                return Ok(body);
+            }
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(Error::io(io::Error::other(format!(
+        "unable to download `{url}`: {}",
+        last.map(|e| e.to_string()).unwrap_or_default()
+    ))))
+}
+
+/// Without the `http` feature, URLs are an error naming the feature.
+#[cfg(not(feature = "http"))]
+pub fn http_get(url: &str, _limits: &Limits) -> Result<Vec<u8>> {
+    Err(Error::unsupported(format!(
+        "`{url}`: reading http(s) URLs needs the `http` feature of imageio-core"
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manifest_has_the_upstream_names() {
+        for n in ["chelsea.png", "newtonscradle.gif", "cockatoo.mp4", "stent.npz", "chelsea.zip"] {
+            assert!(lookup(n).is_some(), "{n}");
+        }
+        assert_eq!(lookup("Chelsea.PNG").unwrap().0, "chelsea.png");
+        assert!(lookup("nonexistant_standard_image.png").is_none());
+        assert!(list().all(|(_, h)| h.len() == 64));
+    }
+}

@@ -1,0 +1,1 @@
+//! The ffmpeg backend of imageio-rs (work in progress: registers nothing yet).
