@@ -132,7 +132,9 @@ impl NdArray {
     pub fn from_shape_vec<T: DynElement>(shape: &[usize], data: Vec<T>) -> Result<NdArray> {
         ArrayD::from_shape_vec(IxDyn(shape), data)
             .map(T::wrap)
-            .map_err(|e| Error::invalid_argument(format!("buffer does not match shape {shape:?}: {e}")))
+            .map_err(|e| {
+                Error::invalid_argument(format!("buffer does not match shape {shape:?}: {e}"))
+            })
     }
 
     /// Builds an array of `dtype` from little-endian bytes in C order.
@@ -398,7 +400,10 @@ mod tests {
         // numpy: hashlib.sha256(np.array([[1, 256]], dtype='<u2').tobytes()).hexdigest()
         let a = NdArray::from_shape_vec(&[1, 2], vec![1u16, 256]).unwrap();
         assert_eq!(a.to_le_bytes(), vec![1, 0, 0, 1]);
-        let expected: String = Sha256::digest([1u8, 0, 0, 1]).iter().map(|b| format!("{b:02x}")).collect();
+        let expected: String = Sha256::digest([1u8, 0, 0, 1])
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
         assert_eq!(a.sha256_hex(), expected);
     }
 

@@ -79,7 +79,11 @@ fn fmt_hint(hint: &Option<String>) -> String {
 #[non_exhaustive]
 pub enum Error {
     /// Selection found no plugin that could open the resource.
-    #[error("could not find a plugin to {mode} `{resource}`: {}{}", fmt_attempts(attempts), fmt_hint(hint))]
+    #[error(
+        "could not find a plugin to {mode} `{resource}`: {}{}",
+        fmt_attempts(attempts),
+        fmt_hint(hint)
+    )]
     NoPlugin {
         /// The resource.
         resource: String,
@@ -177,31 +181,53 @@ pub enum Error {
 impl Error {
     /// "This plugin cannot handle it" (selection tries the next plugin).
     pub fn unsupported(reason: impl Into<String>) -> Self {
-        Error::Unsupported { ctx: Context::default(), reason: reason.into() }
+        Error::Unsupported {
+            ctx: Context::default(),
+            reason: reason.into(),
+        }
     }
     /// Malformed input.
     pub fn decoding(reason: impl fmt::Display) -> Self {
-        Error::Decoding { ctx: Context::default(), reason: reason.to_string() }
+        Error::Decoding {
+            ctx: Context::default(),
+            reason: reason.to_string(),
+        }
     }
     /// Encoding failed.
     pub fn encoding(reason: impl fmt::Display) -> Self {
-        Error::Encoding { ctx: Context::default(), reason: reason.to_string() }
+        Error::Encoding {
+            ctx: Context::default(),
+            reason: reason.to_string(),
+        }
     }
     /// A limits refusal.
     pub fn limits(reason: impl Into<String>) -> Self {
-        Error::Limits { ctx: Context::default(), reason: reason.into() }
+        Error::Limits {
+            ctx: Context::default(),
+            reason: reason.into(),
+        }
     }
     /// A bad argument.
     pub fn invalid_argument(message: impl Into<String>) -> Self {
-        Error::InvalidArgument { ctx: Context::default(), message: message.into() }
+        Error::InvalidArgument {
+            ctx: Context::default(),
+            message: message.into(),
+        }
     }
     /// Index past the end.
     pub fn index_out_of_range(index: usize, len: Option<usize>) -> Self {
-        Error::IndexOutOfRange { ctx: Context::default(), index, len }
+        Error::IndexOutOfRange {
+            ctx: Context::default(),
+            index,
+            len,
+        }
     }
     /// I/O.
     pub fn io(source: std::io::Error) -> Self {
-        Error::Io { ctx: Context::default(), source }
+        Error::Io {
+            ctx: Context::default(),
+            source,
+        }
     }
 
     /// The context of this error, if it has one.
@@ -267,7 +293,10 @@ mod tests {
         let e = Error::NoPlugin {
             resource: "<bytes>".into(),
             mode: Mode::Read,
-            attempts: vec![Attempt { plugin: "png".into(), reason: "no PNG signature".into() }],
+            attempts: vec![Attempt {
+                plugin: "png".into(),
+                reason: "no PNG signature".into(),
+            }],
             hint: None,
         };
         assert_eq!(
@@ -275,6 +304,9 @@ mod tests {
             "could not find a plugin to read `<bytes>`: tried png (no PNG signature)"
         );
         let e = Error::index_out_of_range(3, Some(1));
-        assert_eq!(e.to_string(), "index 3 is out of range (the resource has 1 image)");
+        assert_eq!(
+            e.to_string(),
+            "index 3 is out of range (the resource has 1 image)"
+        );
     }
 }

@@ -12,8 +12,9 @@ use crate::value::Metadata;
 ///
 /// Every error it returns names the resource and the plugin. Writers must be [`close`]d to see
 /// write errors and (for `<bytes>`) to get the encoded data; a writer dropped without `close`
-/// still finishes and commits its output when that succeeds, and otherwise leaves the
-/// destination untouched.
+/// still finishes and commits its output when that succeeds. Nothing reaches the destination
+/// when a write failed, when nothing was written, or when finishing fails: an existing file is
+/// left byte-identical.
 ///
 /// [`close`]: ImageFile::close
 pub struct ImageFile<'a> {
@@ -23,6 +24,10 @@ pub struct ImageFile<'a> {
     mode: Mode,
     sink: Option<Sink<'a>>,
     closed: bool,
+    /// Images written successfully.
+    written: usize,
+    /// A write failed: the output is discarded, never committed.
+    poisoned: bool,
 }
 
 impl std::fmt::Debug for ImageFile<'_> {
@@ -43,7 +48,16 @@ impl<'a> ImageFile<'a> {
         mode: Mode,
         sink: Option<Sink<'a>>,
     ) -> Self {
-        ImageFile { plugin, descriptor, name, mode, sink, closed: false }
+        ImageFile {
+            plugin,
+            descriptor,
+            name,
+            mode,
+            sink,
+            closed: false,
+            written: 0,
+            poisoned: false,
+        }
     }
 
     fn ctx(&self, e: Error) -> Error {
@@ -55,7 +69,10 @@ impl<'a> ImageFile<'a> {
             return Err(self.ctx(Error::invalid_argument("the resource is closed")));
         }
         if self.mode != mode {
-            return Err(self.ctx(Error::invalid_argument(format!("the resource was opened to {}", self.mode))));
+            return Err(self.ctx(Error::invalid_argument(format!(
+                "the resource was opened to {}",
+                self.mode
+            ))));
         }
         Ok(())
     }
@@ -90,24 +107,52 @@ impl<'a> ImageFile<'a> {
     /// Format-specific metadata.
     pub fn metadata(&mut self, index: Index, exclude_applied: bool) -> Result<Metadata> {
         self.check(Mode::Read)?;
-        self.plugin.metadata(index, exclude_applied).map_err(|e| self.ctx(e))
+        self.plugin
+            .metadata(index, exclude_applied)
+            .map_err(|e| self.ctx(e))
     }
 
     /// Iterates over the images in file order, streaming (one image decoded at a time).
     pub fn iter(&mut self) -> Images<&mut ImageFile<'a>> {
-        Images { file: self, position: 0, done: false }
+        Images {
+            file: self,
+            position: 0,
+            done: false,
+        }
     }
 
     /// Iterates, taking ownership.
     pub fn into_images(self) -> Images<ImageFile<'a>> {
-        Images { file: self, position: 0, done: false }
+        Images {
+            file: self,
+            position: 0,
+            done: false,
+        }
     }
 
     /// Writes one image, or a batch when `is_batch` is `Some(true)` (or the plugin's shape rule
     /// says so when `None`). Repeated writes append where the format allows.
-    pub fn write_with<'v>(&mut self, image: impl Into<NdView<'v>>, is_batch: Option<bool>) -> Result<()> {
+    pub fn write_with<'v>(
+        &mut self,
+        image: impl Into<NdView<'v>>,
+        is_batch: Option<bool>,
+    ) -> Result<()> {
         self.check(Mode::Write)?;
-        self.plugin.write(image.into(), is_batch).map_err(|e| self.ctx(e))
+        if self.poisoned {
+            return Err(self.ctx(Error::invalid_argument(
+                "an earlier write failed; the output will be discarded",
+            )));
+        }
+        match self.plugin.write(image.into(), is_batch) {
+            Ok(()) => {
+                self.written += 1;
+                Ok(())
+            }
+            Err(e) => {
+                self.poisoned = true;
+                Err(self.ctx(e))
+            }
+        }
     }
 
     /// Writes one image (or a batch, by the plugin's shape rule).
@@ -120,6 +165,18 @@ impl<'a> ImageFile<'a> {
             return Ok(None);
         }
         self.closed = true;
+        if self.mode == Mode::Write {
+            if self.poisoned {
+                return Err(self.ctx(Error::invalid_argument(
+                    "an earlier write failed; the output was discarded and the destination left untouched",
+                )));
+            }
+            if self.written == 0 {
+                return Err(self.ctx(Error::invalid_argument(
+                    "nothing was written; the destination was left untouched",
+                )));
+            }
+        }
         self.plugin.close().map_err(|e| self.ctx(e))?;
         match &self.sink {
             Some(sink) => sink.commit().map_err(|e| self.ctx(e)),

@@ -84,10 +84,10 @@ pub use limits::Limits;
 pub use options::{OptionKind, OptionSpec, Options};
 pub use plugin::{OpenFn, Plugin, PluginDescriptor};
 pub use props::ImageProperties;
-pub use registry::{open, plugins, OpenArgs};
+pub use registry::{OpenArgs, open, plugins};
 pub use resource::{
-    check_extension, LocalPath, ReadSeek, Request, Resource, Sink, SinkWriter, Source, SourceReader, WriteSeek,
-    SNIFF_LEN,
+    LocalPath, ReadSeek, Request, Resource, SNIFF_LEN, Sink, SinkWriter, Source, SourceReader,
+    WriteSeek, check_extension,
 };
 pub use value::{Metadata, Value};
 

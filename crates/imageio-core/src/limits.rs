@@ -20,7 +20,10 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_pixels: Some(2 * 89_478_485), max_bytes: Some(4 << 30) }
+        Limits {
+            max_pixels: Some(2 * 89_478_485),
+            max_bytes: Some(4 << 30),
+        }
     }
 }
 
@@ -29,7 +32,10 @@ impl Limits {
     ///
     /// Only for trusted input: a tiny hostile file can then ask for terabytes.
     pub fn none() -> Self {
-        Limits { max_pixels: None, max_bytes: None }
+        Limits {
+            max_pixels: None,
+            max_bytes: None,
+        }
     }
 
     /// Sets the per-image pixel limit.
@@ -86,7 +92,13 @@ impl Limits {
 
     /// Checks an image (its two leading spatial axes against `max_pixels`, all of it against
     /// `max_bytes`).
-    pub fn check_image(&self, height: u64, width: u64, shape: &[usize], dtype: DType) -> Result<u64> {
+    pub fn check_image(
+        &self,
+        height: u64,
+        width: u64,
+        shape: &[usize],
+        dtype: DType,
+    ) -> Result<u64> {
         self.check_pixels(width, height)?;
         self.check_alloc(shape, dtype)
     }

@@ -145,7 +145,12 @@ impl Options {
 
     /// Checks every key against `specs` and converts text values to the declared types.
     pub fn validate(&mut self, specs: &[OptionSpec]) -> Result<()> {
-        let accepted = || specs.iter().map(|s| format!("{} ({})", s.key, s.kind)).collect::<Vec<_>>();
+        let accepted = || {
+            specs
+                .iter()
+                .map(|s| format!("{} ({})", s.key, s.kind))
+                .collect::<Vec<_>>()
+        };
         for (key, value) in self.map.iter_mut() {
             let Some(spec) = specs.iter().find(|s| s.key == key) else {
                 return Err(Error::UnknownOption {
@@ -171,7 +176,12 @@ impl Options {
 
 impl<K: Into<String>, V: Into<Value>> FromIterator<(K, V)> for Options {
     fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
-        Options { map: iter.into_iter().map(|(k, v)| (k.into(), v.into())).collect() }
+        Options {
+            map: iter
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        }
     }
 }
 
@@ -247,7 +257,10 @@ mod tests {
         let mut o = Options::new().with("rotat", true);
         let e = o.validate(SPECS).unwrap_err().to_string();
         assert!(e.contains("unknown option `rotat`"), "{e}");
-        assert!(e.contains("rotate (bool), compression (int), duration (list)"), "{e}");
+        assert!(
+            e.contains("rotate (bool), compression (int), duration (list)"),
+            "{e}"
+        );
         let mut o = Options::new().with("compression", "high");
         let e = o.validate(SPECS).unwrap_err().to_string();
         assert!(e.contains("must be int"), "{e}");

@@ -28,20 +28,34 @@ fn ser_dtype<S: serde::Serializer>(d: &DType, s: S) -> Result<S::Ok, S::Error> {
 impl ImageProperties {
     /// Properties of one image.
     pub fn single(shape: Vec<usize>, dtype: DType) -> Self {
-        ImageProperties { shape, dtype, n_images: None, is_batch: false, spacing: None }
+        ImageProperties {
+            shape,
+            dtype,
+            n_images: None,
+            is_batch: false,
+            spacing: None,
+        }
     }
 
     /// Properties of `n` stacked images of `shape` (a batch).
     pub fn batch(n: usize, shape: &[usize], dtype: DType) -> Self {
         let mut full = vec![n];
         full.extend_from_slice(shape);
-        ImageProperties { shape: full, dtype, n_images: Some(n), is_batch: true, spacing: None }
+        ImageProperties {
+            shape: full,
+            dtype,
+            n_images: Some(n),
+            is_batch: true,
+            spacing: None,
+        }
     }
 
     /// Number of pixel bytes `read` will return.
     pub fn nbytes(&self) -> Option<u64> {
         self.shape
             .iter()
-            .try_fold(self.dtype.size() as u64, |acc, &d| acc.checked_mul(d as u64))
+            .try_fold(self.dtype.size() as u64, |acc, &d| {
+                acc.checked_mul(d as u64)
+            })
     }
 }

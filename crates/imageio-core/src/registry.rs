@@ -13,12 +13,20 @@ use crate::resource::{Request, Resource};
 /// Used for "compiled out" hints when a backend is not registered.
 pub const KNOWN_BACKENDS: &[(&str, &[&str])] = &[
     ("png", &[".png", ".apng"]),
-    ("tiff", &[".tif", ".tiff", ".btf", ".tf8", ".ome.tif", ".lsm", ".stk", ".qptiff", ".ndpi", ".svs"]),
+    (
+        "tiff",
+        &[
+            ".tif", ".tiff", ".btf", ".tf8", ".ome.tif", ".lsm", ".stk", ".qptiff", ".ndpi", ".svs",
+        ],
+    ),
     ("jpeg", &[".jpg", ".jpeg", ".jpe", ".jfif"]),
     ("gif", &[".gif"]),
     (
         "ffmpeg",
-        &[".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".mpg", ".mpeg", ".wmv", ".flv", ".ts", ".h264", ".mts"],
+        &[
+            ".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".mpg", ".mpeg", ".wmv", ".flv",
+            ".ts", ".h264", ".mts",
+        ],
     ),
     ("heif", &[".heic", ".heif", ".hif", ".avif"]),
     ("fits", &[".fits", ".fit", ".fts"]),
@@ -26,7 +34,9 @@ pub const KNOWN_BACKENDS: &[(&str, &[&str])] = &[
 ];
 
 fn feature_hint(plugin: &str) -> String {
-    format!("the `{plugin}` backend is compiled out: enable the Cargo feature `{plugin}` of the `imageio` crate")
+    format!(
+        "the `{plugin}` backend is compiled out: enable the Cargo feature `{plugin}` of the `imageio` crate"
+    )
 }
 
 /// Every registered plugin, sorted by `(priority, name)`.
@@ -49,9 +59,16 @@ pub fn check() -> Result<()> {
     let all = plugins();
     for (i, d) in all.iter().enumerate() {
         if all[..i].iter().any(|o| o.name == d.name) {
-            return Err(Error::invalid_argument(format!("plugin `{}` is registered twice", d.name)));
+            return Err(Error::invalid_argument(format!(
+                "plugin `{}` is registered twice",
+                d.name
+            )));
         }
-        if let Some(e) = d.extensions.iter().find(|e| !e.starts_with('.') || e.to_ascii_lowercase() != **e) {
+        if let Some(e) = d
+            .extensions
+            .iter()
+            .find(|e| !e.starts_with('.') || e.to_ascii_lowercase() != **e)
+        {
             return Err(Error::invalid_argument(format!(
                 "plugin `{}` lists extension `{e}`: extensions are lower-case and start with `.`",
                 d.name
@@ -81,14 +98,20 @@ fn capable(d: &PluginDescriptor, mode: Mode) -> bool {
     }
 }
 
-fn try_open<'a>(d: &'static PluginDescriptor, req: &Request<'a>, args: &OpenArgs) -> Result<ImageFile<'a>> {
+fn try_open<'a>(
+    d: &'static PluginDescriptor,
+    req: &Request<'a>,
+    args: &OpenArgs,
+) -> Result<ImageFile<'a>> {
     let mut req = req.clone();
     let mut options = args.options.clone();
     let specs = match req.mode() {
         Mode::Read => d.read_options,
         Mode::Write => d.write_options,
     };
-    options.validate(specs).map_err(|e| e.with_context(Some(req.name()), Some(d.name)))?;
+    options
+        .validate(specs)
+        .map_err(|e| e.with_context(Some(req.name()), Some(d.name)))?;
     req.options = options;
     let name = req.name().to_owned();
     let sink = req.sink().ok().cloned();
@@ -109,7 +132,10 @@ pub fn open<'a>(resource: Resource<'a>, mode: Mode, args: &OpenArgs) -> Result<I
     let display = resource.display_name();
     if let Some(name) = &args.plugin {
         let Some(d) = find(name) else {
-            let hint = KNOWN_BACKENDS.iter().any(|(p, _)| p == name).then(|| feature_hint(name));
+            let hint = KNOWN_BACKENDS
+                .iter()
+                .any(|(p, _)| p == name)
+                .then(|| feature_hint(name));
             return Err(Error::UnknownPlugin {
                 name: name.clone(),
                 available: plugins().iter().map(|d| d.name.to_owned()).collect(),
@@ -117,8 +143,10 @@ pub fn open<'a>(resource: Resource<'a>, mode: Mode, args: &OpenArgs) -> Result<I
             });
         };
         if !capable(d, mode) {
-            return Err(Error::unsupported(format!("the `{}` plugin cannot {mode}", d.name))
-                .with_context(Some(&display), Some(d.name)));
+            return Err(
+                Error::unsupported(format!("the `{}` plugin cannot {mode}", d.name))
+                    .with_context(Some(&display), Some(d.name)),
+            );
         }
         let req = Request::new(resource, mode, args.extension.as_deref(), args.limits)
             .map_err(|e| e.with_context(Some(&display), None))?;
@@ -136,8 +164,15 @@ pub fn open<'a>(resource: Resource<'a>, mode: Mode, args: &OpenArgs) -> Result<I
         if mode == Mode::Read {
             match d.sniff {
                 Some(sniff) if !sniff(req.first_bytes()) => {
-                    let reason = if req.first_bytes().is_empty() { "no data" } else { "signature not recognised" };
-                    attempts.push(Attempt { plugin: d.name.into(), reason: reason.into() });
+                    let reason = if req.first_bytes().is_empty() {
+                        "no data"
+                    } else {
+                        "signature not recognised"
+                    };
+                    attempts.push(Attempt {
+                        plugin: d.name.into(),
+                        reason: reason.into(),
+                    });
                     return None;
                 }
                 None if !by_ext => return None,
@@ -151,21 +186,32 @@ pub fn open<'a>(resource: Resource<'a>, mode: Mode, args: &OpenArgs) -> Result<I
                     Error::Unsupported { reason, .. } => reason.clone(),
                     other => other.to_string(),
                 };
-                attempts.push(Attempt { plugin: d.name.into(), reason });
+                attempts.push(Attempt {
+                    plugin: d.name.into(),
+                    reason,
+                });
                 None
             }
             Err(e) => Some(Err(e)),
         }
     };
 
-    for d in plugins().iter().copied().filter(|d| capable(d, mode) && claims(d)) {
+    for d in plugins()
+        .iter()
+        .copied()
+        .filter(|d| capable(d, mode) && claims(d))
+    {
         tried.push(d.name);
         if let Some(r) = attempt(d, true, &mut attempts) {
             return r;
         }
     }
     if mode == Mode::Read {
-        for d in plugins().iter().copied().filter(|d| d.can_read && !tried.contains(&d.name)) {
+        for d in plugins()
+            .iter()
+            .copied()
+            .filter(|d| d.can_read && !tried.contains(&d.name))
+        {
             if let Some(r) = attempt(d, false, &mut attempts) {
                 return r;
             }
@@ -187,10 +233,16 @@ pub fn open<'a>(resource: Resource<'a>, mode: Mode, args: &OpenArgs) -> Result<I
                 None
             }
         }
-        None if mode == Mode::Write => {
-            Some("cannot tell which format to write: give an `extension` (e.g. `.png`) or a `plugin`".into())
-        }
+        None if mode == Mode::Write => Some(
+            "cannot tell which format to write: give an `extension` (e.g. `.png`) or a `plugin`"
+                .into(),
+        ),
         None => None,
     };
-    Err(Error::NoPlugin { resource: req.name().to_owned(), mode, attempts, hint })
+    Err(Error::NoPlugin {
+        resource: req.name().to_owned(),
+        mode,
+        attempts,
+        hint,
+    })
 }

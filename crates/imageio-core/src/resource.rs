@@ -147,7 +147,10 @@ fn extension_of(path: &str) -> Option<String> {
 }
 
 fn expand_home(p: &str) -> PathBuf {
-    if let Some(rest) = p.strip_prefix("~/").or(if p == "~" { Some("") } else { None }) {
+    if let Some(rest) = p
+        .strip_prefix("~/")
+        .or(if p == "~" { Some("") } else { None })
+    {
         if let Some(home) = std::env::var_os("HOME") {
             return PathBuf::from(home).join(rest);
         }
@@ -201,7 +204,9 @@ impl fmt::Debug for Source<'_> {
 
 impl<'a> Source<'a> {
     fn new(inner: SourceInner<'a>) -> Self {
-        Source { inner: Arc::new(inner) }
+        Source {
+            inner: Arc::new(inner),
+        }
     }
 
     /// The file's path, when the source is a local file.
@@ -231,14 +236,23 @@ impl<'a> Source<'a> {
     /// A new buffered reader positioned at the start. Readers are independent of each other.
     pub fn reader(&self) -> Result<SourceReader<'a>> {
         Ok(match &*self.inner {
-            SourceInner::File(p) => SourceReader::File(BufReader::with_capacity(64 << 10, File::open(p)?)),
-            SourceInner::Bytes(_) => SourceReader::Bytes(Cursor::new(SharedBytes(self.inner.clone()))),
+            SourceInner::File(p) => {
+                SourceReader::File(BufReader::with_capacity(64 << 10, File::open(p)?))
+            }
+            SourceInner::Bytes(_) => {
+                SourceReader::Bytes(Cursor::new(SharedBytes(self.inner.clone())))
+            }
             SourceInner::Stream(_) => SourceReader::Stream(BufReader::with_capacity(
                 64 << 10,
-                StreamReader { inner: self.inner.clone(), pos: 0 },
+                StreamReader {
+                    inner: self.inner.clone(),
+                    pos: 0,
+                },
             )),
             SourceInner::Device(d) => {
-                return Err(Error::unsupported(format!("`{d}` is a capture device, not a byte stream")));
+                return Err(Error::unsupported(format!(
+                    "`{d}` is a capture device, not a byte stream"
+                )));
             }
         })
     }
@@ -262,7 +276,9 @@ impl<'a> Source<'a> {
             SourceInner::File(p) => std::fs::metadata(p)?.len(),
             SourceInner::Bytes(b) => b.len() as u64,
             SourceInner::Stream(s) => {
-                let mut s = s.lock().map_err(|_| Error::invalid_argument("stream poisoned"))?;
+                let mut s = s
+                    .lock()
+                    .map_err(|_| Error::invalid_argument("stream poisoned"))?;
                 s.seek(SeekFrom::End(0))?
             }
             SourceInner::Device(_) => 0,
@@ -291,8 +307,14 @@ impl<'a> Source<'a> {
     /// data this is a temporary file with `extension`, removed when the returned value drops.
     pub fn local_path(&self, extension: Option<&str>) -> Result<LocalPath> {
         match &*self.inner {
-            SourceInner::File(p) => Ok(LocalPath { path: p.clone(), _temp: None }),
-            SourceInner::Device(d) => Ok(LocalPath { path: PathBuf::from(d), _temp: None }),
+            SourceInner::File(p) => Ok(LocalPath {
+                path: p.clone(),
+                _temp: None,
+            }),
+            SourceInner::Device(d) => Ok(LocalPath {
+                path: PathBuf::from(d),
+                _temp: None,
+            }),
             _ => {
                 let mut tmp = tempfile::Builder::new()
                     .prefix("imageio_")
@@ -301,7 +323,10 @@ impl<'a> Source<'a> {
                 io::copy(&mut self.reader()?, tmp.as_file_mut())?;
                 tmp.as_file_mut().flush()?;
                 let temp = tmp.into_temp_path();
-                Ok(LocalPath { path: temp.to_path_buf(), _temp: Some(temp) })
+                Ok(LocalPath {
+                    path: temp.to_path_buf(),
+                    _temp: Some(temp),
+                })
             }
         }
     }
@@ -348,7 +373,9 @@ pub struct StreamReader<'a> {
 
 impl Read for StreamReader<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let SourceInner::Stream(s) = &*self.inner else { return Ok(0) };
+        let SourceInner::Stream(s) = &*self.inner else {
+            return Ok(0);
+        };
         let mut s = s.lock().map_err(|_| io::Error::other("stream poisoned"))?;
         s.seek(SeekFrom::Start(self.pos))?;
         let n = s.read(buf)?;
@@ -359,7 +386,9 @@ impl Read for StreamReader<'_> {
 
 impl Seek for StreamReader<'_> {
     fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
-        let SourceInner::Stream(s) = &*self.inner else { return Ok(0) };
+        let SourceInner::Stream(s) = &*self.inner else {
+            return Ok(0);
+        };
         let new = match pos {
             SeekFrom::Start(p) => p as i128,
             SeekFrom::Current(d) => self.pos as i128 + d as i128,
@@ -369,7 +398,10 @@ impl Seek for StreamReader<'_> {
             }
         };
         if new < 0 {
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, "seek before start"));
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "seek before start",
+            ));
         }
         self.pos = new as u64;
         Ok(self.pos)
@@ -526,12 +558,19 @@ impl Read for SinkWriter {
 
 impl<'a> Sink<'a> {
     fn new(target: Target<'a>, extension: Option<String>) -> Result<Self> {
-        let mut state = SinkState { target: None, extension, temp: None, memory: None };
+        let mut state = SinkState {
+            target: None,
+            extension,
+            temp: None,
+            memory: None,
+        };
         if let Target::File(path) = &target {
             state.temp = Some(temp_beside(path, state.extension.as_deref())?);
         }
         state.target = Some(target);
-        Ok(Sink { state: Arc::new(Mutex::new(state)) })
+        Ok(Sink {
+            state: Arc::new(Mutex::new(state)),
+        })
     }
 
     fn lock(&self) -> Result<std::sync::MutexGuard<'_, SinkState<'a>>> {
@@ -544,7 +583,10 @@ impl<'a> Sink<'a> {
         if let Some(t) = &st.temp {
             return Ok(SinkWriter::File(t.reopen()?));
         }
-        let m = st.memory.get_or_insert_with(|| Arc::new(Mutex::new(Cursor::new(Vec::new())))).clone();
+        let m = st
+            .memory
+            .get_or_insert_with(|| Arc::new(Mutex::new(Cursor::new(Vec::new()))))
+            .clone();
         Ok(SinkWriter::Memory(m))
     }
 
@@ -553,7 +595,9 @@ impl<'a> Sink<'a> {
     pub fn local_path(&self) -> Result<PathBuf> {
         let mut st = self.lock()?;
         if st.memory.is_some() {
-            return Err(Error::invalid_argument("this sink is already written through `writer()`"));
+            return Err(Error::invalid_argument(
+                "this sink is already written through `writer()`",
+            ));
         }
         if st.temp.is_none() {
             let t = tempfile::Builder::new()
@@ -562,26 +606,41 @@ impl<'a> Sink<'a> {
                 .tempfile()?;
             st.temp = Some(t);
         }
-        Ok(st.temp.as_ref().map(|t| t.path().to_path_buf()).unwrap_or_default())
+        Ok(st
+            .temp
+            .as_ref()
+            .map(|t| t.path().to_path_buf())
+            .unwrap_or_default())
     }
 
     /// True when the output goes to memory (`<bytes>`, a writer) rather than a path.
     pub fn is_memory(&self) -> bool {
-        self.lock().map(|s| !matches!(s.target, Some(Target::File(_)))).unwrap_or(false)
+        self.lock()
+            .map(|s| !matches!(s.target, Some(Target::File(_))))
+            .unwrap_or(false)
     }
 
     /// Moves the finished output to its destination; returns the bytes for `<bytes>` targets.
     pub(crate) fn commit(&self) -> Result<Option<Vec<u8>>> {
         let mut st = self.lock()?;
-        let Some(target) = st.target.take() else { return Ok(None) };
+        let Some(target) = st.target.take() else {
+            return Ok(None);
+        };
         let take_bytes = |st: &mut SinkState<'_>| -> Result<Vec<u8>> {
             if let Some(t) = st.temp.take() {
                 return Ok(std::fs::read(t.path())?);
             }
             Ok(match st.memory.take() {
                 Some(m) => match Arc::try_unwrap(m) {
-                    Ok(m) => m.into_inner().map_err(|_| Error::io(poisoned()))?.into_inner(),
-                    Err(m) => m.lock().map_err(|_| Error::io(poisoned()))?.get_ref().clone(),
+                    Ok(m) => m
+                        .into_inner()
+                        .map_err(|_| Error::io(poisoned()))?
+                        .into_inner(),
+                    Err(m) => m
+                        .lock()
+                        .map_err(|_| Error::io(poisoned()))?
+                        .get_ref()
+                        .clone(),
                 },
                 None => Vec::new(),
             })
@@ -617,7 +676,10 @@ impl<'a> Sink<'a> {
 #[cfg(unix)]
 fn set_default_permissions(path: &Path) -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
-    Ok(std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644))?)
+    Ok(std::fs::set_permissions(
+        path,
+        std::fs::Permissions::from_mode(0o644),
+    )?)
 }
 
 #[cfg(not(unix))]
@@ -636,20 +698,29 @@ fn temp_beside(path: &Path, extension: Option<&str>) -> Result<tempfile::NamedTe
             format!("the directory does not exist: {}", dir.display()),
         )));
     }
-    Ok(tempfile::Builder::new().prefix(".imageio-").suffix(extension.unwrap_or(".tmp")).tempfile_in(dir)?)
+    Ok(tempfile::Builder::new()
+        .prefix(".imageio-")
+        .suffix(extension.unwrap_or(".tmp"))
+        .tempfile_in(dir)?)
 }
 
 fn write_zip_member(zip_path: &Path, member: &str, bytes: &[u8]) -> Result<()> {
     use zip::write::SimpleFileOptions;
     let zerr = |e: zip::result::ZipError| Error::io(io::Error::other(e.to_string()));
     let mut writer = if zip_path.is_file() {
-        let f = std::fs::OpenOptions::new().read(true).write(true).open(zip_path)?;
+        let f = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(zip_path)?;
         zip::ZipWriter::new_append(f).map_err(zerr)?
     } else {
         zip::ZipWriter::new(File::create(zip_path)?)
     };
     writer
-        .start_file(member, SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated))
+        .start_file(
+            member,
+            SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated),
+        )
         .map_err(zerr)?;
     writer.write_all(bytes)?;
     writer.finish().map_err(zerr)?;
@@ -657,7 +728,8 @@ fn write_zip_member(zip_path: &Path, member: &str, bytes: &[u8]) -> Result<()> {
 }
 
 fn read_zip_member(zip_path: &Path, member: &str, limits: &Limits) -> Result<Vec<u8>> {
-    let zerr = |e: zip::result::ZipError| Error::decoding(format!("zip file {}: {e}", zip_path.display()));
+    let zerr =
+        |e: zip::result::ZipError| Error::decoding(format!("zip file {}: {e}", zip_path.display()));
     let mut archive = zip::ZipArchive::new(File::open(zip_path)?).map_err(zerr)?;
     let mut f = archive.by_name(member).map_err(zerr)?;
     limits.check_bytes(f.size())?;
@@ -700,7 +772,12 @@ pub const SNIFF_LEN: usize = 256;
 impl<'a> Request<'a> {
     /// Resolves a resource for reading or writing. `extension` (which must start with `.`)
     /// overrides the one derived from the name.
-    pub fn new(resource: Resource<'a>, mode: Mode, extension: Option<&str>, limits: Limits) -> Result<Self> {
+    pub fn new(
+        resource: Resource<'a>,
+        mode: Mode,
+        extension: Option<&str>,
+        limits: Limits,
+    ) -> Result<Self> {
         let explicit = extension.map(check_extension).transpose()?;
         let name = resource.display_name();
         let mut derived_ext = None;
@@ -715,21 +792,31 @@ impl<'a> Request<'a> {
                 io
             }
             (Resource::Bytes(b), Mode::Read) => (Some(Source::new(SourceInner::Bytes(b))), None),
-            (Resource::Reader(r), Mode::Read) => (Some(Source::new(SourceInner::Stream(Mutex::new(r)))), None),
+            (Resource::Reader(r), Mode::Read) => {
+                (Some(Source::new(SourceInner::Stream(Mutex::new(r)))), None)
+            }
             (Resource::Writer(w), Mode::Write) => {
                 (None, Some(Sink::new(Target::Writer(w), explicit.clone())?))
             }
-            (Resource::ReturnBytes, Mode::Write) => (None, Some(Sink::new(Target::Bytes, explicit.clone())?)),
+            (Resource::ReturnBytes, Mode::Write) => {
+                (None, Some(Sink::new(Target::Bytes, explicit.clone())?))
+            }
             (r, m) => {
                 return Err(Error::invalid_argument(format!(
                     "cannot {m} {}: it is a {} resource",
                     r.display_name(),
-                    if m == Mode::Read { "write-only" } else { "read-only" }
+                    if m == Mode::Read {
+                        "write-only"
+                    } else {
+                        "read-only"
+                    }
                 )));
             }
         };
         let first_bytes = match &source {
-            Some(s) => s.first_bytes(SNIFF_LEN).map_err(|e| e.with_context(Some(&name), None))?,
+            Some(s) => s
+                .first_bytes(SNIFF_LEN)
+                .map_err(|e| e.with_context(Some(&name), None))?,
             None => Vec::new(),
         };
         Ok(Request {
@@ -756,9 +843,15 @@ impl<'a> Request<'a> {
             return Ok(match mode {
                 Mode::Read => {
                     let bytes = read_zip_member(&zip, &member, limits)?;
-                    (Some(Source::new(SourceInner::Bytes(Cow::Owned(bytes)))), None)
+                    (
+                        Some(Source::new(SourceInner::Bytes(Cow::Owned(bytes)))),
+                        None,
+                    )
                 }
-                Mode::Write => (None, Some(Sink::new(Target::ZipMember(zip, member), ext.cloned())?)),
+                Mode::Write => (
+                    None,
+                    Some(Sink::new(Target::ZipMember(zip, member), ext.cloned())?),
+                ),
             });
         }
         match mode {
@@ -793,7 +886,9 @@ impl<'a> Request<'a> {
         let lower = uri.to_ascii_lowercase();
         if let Some(name) = uri.strip_prefix("imageio:") {
             if mode == Mode::Write {
-                return Err(Error::invalid_argument("cannot write to the standard images (`imageio:`)"));
+                return Err(Error::invalid_argument(
+                    "cannot write to the standard images (`imageio:`)",
+                ));
             }
             let (file, member) = match name.to_ascii_lowercase().find(".zip/") {
                 Some(i) => (&name[..i + 4], Some(&name[i + 5..])),
@@ -803,17 +898,34 @@ impl<'a> Request<'a> {
             return match member {
                 Some(m) => {
                     let bytes = read_zip_member(&path, m, limits)?;
-                    Ok(((Some(Source::new(SourceInner::Bytes(Cow::Owned(bytes)))), None), extension_of(m)))
+                    Ok((
+                        (
+                            Some(Source::new(SourceInner::Bytes(Cow::Owned(bytes)))),
+                            None,
+                        ),
+                        extension_of(m),
+                    ))
                 }
-                None => Ok(((Some(Source::new(SourceInner::File(path))), None), extension_of(file))),
+                None => Ok((
+                    (Some(Source::new(SourceInner::File(path))), None),
+                    extension_of(file),
+                )),
             };
         }
         if lower.starts_with("http://") || lower.starts_with("https://") {
             if mode == Mode::Write {
-                return Err(Error::invalid_argument("imageio-rs does not write to http(s) URLs"));
+                return Err(Error::invalid_argument(
+                    "imageio-rs does not write to http(s) URLs",
+                ));
             }
             let bytes = standard::http_get(uri, limits)?;
-            return Ok(((Some(Source::new(SourceInner::Bytes(Cow::Owned(bytes)))), None), url_extension(uri)));
+            return Ok((
+                (
+                    Some(Source::new(SourceInner::Bytes(Cow::Owned(bytes)))),
+                    None,
+                ),
+                url_extension(uri),
+            ));
         }
         if lower.starts_with("ftp://") || lower.starts_with("ftps://") {
             return Err(Error::unsupported("ftp resources are not supported"));
@@ -821,23 +933,37 @@ impl<'a> Request<'a> {
         if let Some(p) = uri.strip_prefix("file://") {
             let path = PathBuf::from(p);
             let ext = extension_of(p);
-            return Ok((Self::path_io(path, mode, explicit.or(ext.as_ref()), limits)?, ext));
+            return Ok((
+                Self::path_io(path, mode, explicit.or(ext.as_ref()), limits)?,
+                ext,
+            ));
         }
         if uri == "<bytes>" {
             return match mode {
-                Mode::Write => Ok(((None, Some(Sink::new(Target::Bytes, explicit.cloned())?)), None)),
-                Mode::Read => Err(Error::invalid_argument("`<bytes>` is a write target; pass the data to read")),
+                Mode::Write => Ok((
+                    (None, Some(Sink::new(Target::Bytes, explicit.cloned())?)),
+                    None,
+                )),
+                Mode::Read => Err(Error::invalid_argument(
+                    "`<bytes>` is a write target; pass the data to read",
+                )),
             };
         }
         if uri.starts_with("<video") || uri == "<screen>" || uri == "<clipboard>" {
             return match mode {
-                Mode::Read => Ok(((Some(Source::new(SourceInner::Device(uri.to_owned()))), None), None)),
+                Mode::Read => Ok((
+                    (Some(Source::new(SourceInner::Device(uri.to_owned()))), None),
+                    None,
+                )),
                 Mode::Write => Err(Error::invalid_argument(format!("`{uri}` is read-only"))),
             };
         }
         let path = expand_home(uri);
         let ext = extension_of(uri);
-        Ok((Self::path_io(path, mode, explicit.or(ext.as_ref()), limits)?, ext))
+        Ok((
+            Self::path_io(path, mode, explicit.or(ext.as_ref()), limits)?,
+            ext,
+        ))
     }
 
     /// Read or write.
@@ -862,12 +988,16 @@ impl<'a> Request<'a> {
 
     /// The data source (read mode).
     pub fn source(&self) -> Result<&Source<'a>> {
-        self.source.as_ref().ok_or_else(|| Error::invalid_argument("the request was opened for writing"))
+        self.source
+            .as_ref()
+            .ok_or_else(|| Error::invalid_argument("the request was opened for writing"))
     }
 
     /// The output sink (write mode).
     pub fn sink(&self) -> Result<&Sink<'a>> {
-        self.sink.as_ref().ok_or_else(|| Error::invalid_argument("the request was opened for reading"))
+        self.sink
+            .as_ref()
+            .ok_or_else(|| Error::invalid_argument("the request was opened for reading"))
     }
 }
 
@@ -878,9 +1008,15 @@ mod tests {
     #[test]
     fn extensions() {
         assert_eq!(extension_of("a/b.PNG").as_deref(), Some(".png"));
-        assert_eq!(url_extension("https://x.org/a/b.PNG?x=1.jpg").as_deref(), Some(".png"));
+        assert_eq!(
+            url_extension("https://x.org/a/b.PNG?x=1.jpg").as_deref(),
+            Some(".png")
+        );
         assert_eq!(extension_of("/x.tar.gz").as_deref(), Some(".gz"));
-        assert_eq!(extension_of("#!~:@$%^&`-+{};',.()? []_=.jpg").as_deref(), Some(".jpg"));
+        assert_eq!(
+            extension_of("#!~:@$%^&`-+{};',.()? []_=.jpg").as_deref(),
+            Some(".jpg")
+        );
         assert_eq!(extension_of("noext"), None);
         assert!(check_extension("png").is_err());
         assert!(check_extension(".png").is_ok());
@@ -890,8 +1026,13 @@ mod tests {
     fn reader_over_bytes_and_stream_agree() {
         let data: Vec<u8> = (0..=255u8).collect();
         let r1 = Request::new(Resource::from(&data), Mode::Read, None, Limits::default()).unwrap();
-        let r2 = Request::new(Resource::reader(Cursor::new(data.clone())), Mode::Read, None, Limits::default())
-            .unwrap();
+        let r2 = Request::new(
+            Resource::reader(Cursor::new(data.clone())),
+            Mode::Read,
+            None,
+            Limits::default(),
+        )
+        .unwrap();
         for r in [&r1, &r2] {
             assert_eq!(r.first_bytes(), &data[..]);
             let mut rd = r.source().unwrap().reader().unwrap();
@@ -908,19 +1049,45 @@ mod tests {
         let path = dir.path().join("x.bin");
         std::fs::write(&path, b"old").unwrap();
         {
-            let r = Request::new(Resource::from(&path), Mode::Write, None, Limits::default()).unwrap();
-            r.sink().unwrap().writer().unwrap().write_all(b"half").unwrap();
+            let r =
+                Request::new(Resource::from(&path), Mode::Write, None, Limits::default()).unwrap();
+            r.sink()
+                .unwrap()
+                .writer()
+                .unwrap()
+                .write_all(b"half")
+                .unwrap();
             // dropped without commit
         }
         assert_eq!(std::fs::read(&path).unwrap(), b"old");
         let r = Request::new(Resource::from(&path), Mode::Write, None, Limits::default()).unwrap();
-        r.sink().unwrap().writer().unwrap().write_all(b"new").unwrap();
+        r.sink()
+            .unwrap()
+            .writer()
+            .unwrap()
+            .write_all(b"new")
+            .unwrap();
         r.sink().unwrap().commit().unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"new");
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temp file left");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temp file left"
+        );
 
-        let r = Request::new(Resource::ReturnBytes, Mode::Write, Some(".png"), Limits::default()).unwrap();
-        r.sink().unwrap().writer().unwrap().write_all(b"abc").unwrap();
+        let r = Request::new(
+            Resource::ReturnBytes,
+            Mode::Write,
+            Some(".png"),
+            Limits::default(),
+        )
+        .unwrap();
+        r.sink()
+            .unwrap()
+            .writer()
+            .unwrap()
+            .write_all(b"abc")
+            .unwrap();
         assert_eq!(r.sink().unwrap().commit().unwrap(), Some(b"abc".to_vec()));
     }
 
@@ -941,11 +1108,30 @@ mod tests {
 
     #[test]
     fn bad_targets() {
-        let e = Request::new(Resource::from("imageio:chelsea.png"), Mode::Write, None, Limits::default());
+        let e = Request::new(
+            Resource::from("imageio:chelsea.png"),
+            Mode::Write,
+            None,
+            Limits::default(),
+        );
         assert!(e.unwrap_err().to_string().contains("standard images"));
-        let e = Request::new(Resource::from("/definitely/not/here.png"), Mode::Read, None, Limits::default());
+        let e = Request::new(
+            Resource::from("/definitely/not/here.png"),
+            Mode::Read,
+            None,
+            Limits::default(),
+        );
         assert!(matches!(e, Err(Error::Io { .. })));
-        let e = Request::new(Resource::from("/definitely/not/here.png"), Mode::Write, None, Limits::default());
-        assert!(e.unwrap_err().to_string().contains("directory does not exist"));
+        let e = Request::new(
+            Resource::from("/definitely/not/here.png"),
+            Mode::Write,
+            None,
+            Limits::default(),
+        );
+        assert!(
+            e.unwrap_err()
+                .to_string()
+                .contains("directory does not exist")
+        );
     }
 }

@@ -51,21 +51,35 @@ fn no_internet() -> bool {
 }
 
 fn sha256_hex(data: &[u8]) -> String {
-    Sha256::digest(data).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Returns the local path of standard image `name`, fetching it into the cache when missing.
 pub fn resolve(name: &str) -> Result<PathBuf> {
     let (canonical, hash) = lookup(name).ok_or_else(|| {
-        Error::invalid_argument(format!("unknown standard image `{name}` (see `imageio formats` docs for the list)"))
+        Error::invalid_argument(format!(
+            "unknown standard image `{name}` (see `imageio formats` docs for the list)"
+        ))
     })?;
-    let dir = cache_dir();
+    let base = std::env::var("IMAGEIO_IMAGES_URL").unwrap_or_else(|_| DEFAULT_BASE_URL.to_owned());
+    resolve_in(canonical, hash, &base, &cache_dir(), no_internet())
+}
+
+fn resolve_in(
+    canonical: &str,
+    hash: &str,
+    base: &str,
+    dir: &Path,
+    offline: bool,
+) -> Result<PathBuf> {
     let path = dir.join(canonical);
     if path.is_file() {
         return Ok(path);
     }
-    let base = std::env::var("IMAGEIO_IMAGES_URL").unwrap_or_else(|_| DEFAULT_BASE_URL.to_owned());
-    let data = fetch(&base, canonical)?;
+    let data = fetch(base, canonical, offline)?;
     let got = sha256_hex(&data);
     if got != hash {
         return Err(Error::decoding(format!(
@@ -79,15 +93,14 @@ pub fn resolve(name: &str) -> Result<PathBuf> {
     Ok(path)
 }
 
-fn fetch(base: &str, name: &str) -> Result<Vec<u8>> {
+fn fetch(base: &str, name: &str, offline: bool) -> Result<Vec<u8>> {
     let lower = base.to_ascii_lowercase();
     if lower.starts_with("http://") || lower.starts_with("https://") {
-        if no_internet() {
+        if offline {
             return Err(Error::io(io::Error::new(
                 io::ErrorKind::PermissionDenied,
                 format!(
-                    "standard image `{name}` is not in the cache {} and IMAGEIO_NO_INTERNET forbids downloading it",
-                    cache_dir().display()
+                    "standard image `{name}` is not in the cache and IMAGEIO_NO_INTERNET forbids downloading it"
                 ),
             )));
         }
@@ -97,7 +110,10 @@ fn fetch(base: &str, name: &str) -> Result<Vec<u8>> {
     let folder = base.strip_prefix("file://").unwrap_or(base);
     let p = Path::new(folder).join(name);
     std::fs::read(&p).map_err(|e| {
-        Error::io(io::Error::new(e.kind(), format!("standard image mirror {}: {e}", p.display())))
+        Error::io(io::Error::new(
+            e.kind(),
+            format!("standard image mirror {}: {e}", p.display()),
+        ))
     })
 }
 
@@ -125,7 +141,9 @@ pub fn http_get(url: &str, limits: &Limits) -> Result<Vec<u8>> {
                     .read_to_end(&mut body)
                     .map_err(Error::io)?;
                 if body.len() as u64 > max {
-                    return Err(Error::limits(format!("`{url}` is larger than max_bytes {max}")));
+                    return Err(Error::limits(format!(
+                        "`{url}` is larger than max_bytes {max}"
+                    )));
                 }
                 return Ok(body);
             }
@@ -152,11 +170,79 @@ mod tests {
 
     #[test]
     fn manifest_has_the_upstream_names() {
-        for n in ["chelsea.png", "newtonscradle.gif", "cockatoo.mp4", "stent.npz", "chelsea.zip"] {
+        for n in [
+            "chelsea.png",
+            "newtonscradle.gif",
+            "cockatoo.mp4",
+            "stent.npz",
+            "chelsea.zip",
+        ] {
             assert!(lookup(n).is_some(), "{n}");
         }
         assert_eq!(lookup("Chelsea.PNG").unwrap().0, "chelsea.png");
         assert!(lookup("nonexistant_standard_image.png").is_none());
         assert!(list().all(|(_, h)| h.len() == 64));
+    }
+
+    /// Serves `body` over HTTP on loopback for `requests` requests.
+    #[cfg(feature = "http")]
+    fn serve(body: Vec<u8>, requests: usize) -> String {
+        use std::io::Write;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().take(requests) {
+                let mut s = stream.unwrap();
+                let mut buf = [0u8; 4096];
+                let _ = s.read(&mut buf);
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = s.write_all(head.as_bytes());
+                let _ = s.write_all(&body);
+            }
+        });
+        format!("http://{addr}/images/")
+    }
+
+    #[cfg(feature = "http")]
+    #[test]
+    fn downloads_over_http_verify_sha256_and_respect_no_internet() {
+        let dir = tempfile::tempdir().unwrap();
+        let body = b"pretend png".to_vec();
+        let good = sha256_hex(&body);
+        let base = serve(body.clone(), 2);
+        // Offline: a clear error, nothing cached.
+        let e = resolve_in("x.png", &good, &base, dir.path(), true).unwrap_err();
+        assert!(e.to_string().contains("IMAGEIO_NO_INTERNET"), "{e}");
+        // Wrong hash: refused, nothing cached.
+        let e = resolve_in("x.png", &"0".repeat(64), &base, dir.path(), false).unwrap_err();
+        assert!(e.to_string().contains("expected 000"), "{e}");
+        assert!(!dir.path().join("x.png").exists());
+        // Right hash: cached.
+        let p = resolve_in("x.png", &good, &base, dir.path(), false).unwrap();
+        assert_eq!(std::fs::read(p).unwrap(), body);
+    }
+
+    #[test]
+    fn mirror_folder_and_file_url() {
+        let mirror = tempfile::tempdir().unwrap();
+        std::fs::write(mirror.path().join("y.png"), b"abc").unwrap();
+        let h = sha256_hex(b"abc");
+        for base in [
+            mirror.path().display().to_string(),
+            format!("file://{}", mirror.path().display()),
+        ] {
+            let cache = tempfile::tempdir().unwrap();
+            let p = resolve_in("y.png", &h, &base, cache.path(), true).unwrap();
+            assert_eq!(p, cache.path().join("y.png"));
+        }
+        assert!(
+            resolve("nonexistant_standard_image.png")
+                .unwrap_err()
+                .to_string()
+                .contains("unknown standard image")
+        );
     }
 }

@@ -1,8 +1,8 @@
 //! [`Value`] and [`Metadata`]: typed, ordered, JSON-serialisable metadata.
 
 use indexmap::IndexMap;
-use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
 
 use crate::array::NdArray;
 
@@ -66,7 +66,9 @@ where
 /// Marker so that `Vec<u8>` becomes [`Value::Bytes`] and other vectors become lists.
 pub trait NotU8 {}
 macro_rules! not_u8 { ($($t:ty),*) => {$(impl NotU8 for $t {})*}; }
-not_u8!(bool, i64, i32, u32, u16, usize, u64, f64, f32, String, &str, Value, Metadata);
+not_u8!(
+    bool, i64, i32, u32, u16, usize, u64, f64, f32, String, &str, Value, Metadata
+);
 
 impl Value {
     /// The value as an integer (floats with no fraction count).

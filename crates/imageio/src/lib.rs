@@ -49,9 +49,9 @@ pub use imageio_png as png;
 pub use imageio_tiff as tiff;
 
 pub use imageio_core::{
-    registry, standard, DType, DynElement, Element, Error, ImageFile, ImageProperties, Images, Index, Limits,
-    Metadata, Mode, NdArray, NdView, OpenArgs, OptionKind, OptionSpec, Options, Plugin, PluginDescriptor,
-    Resource, Result, Value,
+    DType, DynElement, Element, Error, ImageFile, ImageProperties, Images, Index, Limits, Metadata,
+    Mode, NdArray, NdView, OpenArgs, OptionKind, OptionSpec, Options, Plugin, PluginDescriptor,
+    Resource, Result, Value, registry, standard,
 };
 pub use ndarray;
 
@@ -62,7 +62,10 @@ pub fn imread<'a>(uri: impl Into<Resource<'a>>) -> Result<NdArray> {
 
 /// Writes one image, or a batch by the plugin's shape rule (imageio's `imwrite`). Returns the
 /// encoded bytes when `uri` is `"<bytes>"` (give the format with [`writer`]`.extension(…)`).
-pub fn imwrite<'a, 'v>(uri: impl Into<Resource<'a>>, image: impl Into<NdView<'v>>) -> Result<Option<Vec<u8>>> {
+pub fn imwrite<'a, 'v>(
+    uri: impl Into<Resource<'a>>,
+    image: impl Into<NdView<'v>>,
+) -> Result<Option<Vec<u8>>> {
     writer(uri).write(image)
 }
 
@@ -97,13 +100,22 @@ pub fn formats() -> &'static [&'static PluginDescriptor] {
 /// Builder for reading: `imageio::reader(uri).index(2).option("rotate", true).read()`.
 #[must_use]
 pub fn reader<'a>(uri: impl Into<Resource<'a>>) -> ReadBuilder<'a> {
-    ReadBuilder { resource: uri.into(), args: OpenArgs::default(), index: Index::Default, exclude_applied: true }
+    ReadBuilder {
+        resource: uri.into(),
+        args: OpenArgs::default(),
+        index: Index::Default,
+        exclude_applied: true,
+    }
 }
 
 /// Builder for writing: `imageio::writer("<bytes>").extension(".png").option("compression", 9).write(&img)`.
 #[must_use]
 pub fn writer<'a>(uri: impl Into<Resource<'a>>) -> WriteBuilder<'a> {
-    WriteBuilder { resource: uri.into(), args: OpenArgs::default(), is_batch: None }
+    WriteBuilder {
+        resource: uri.into(),
+        args: OpenArgs::default(),
+        is_batch: None,
+    }
 }
 
 macro_rules! common_builder_methods {
