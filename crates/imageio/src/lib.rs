@@ -27,9 +27,10 @@
 //!
 //! ## Cargo features
 //!
-//! Pure-Rust backends are default: `png`, `tiff`, `jpeg`, `gif`, plus `http` (URLs and standard
-//! image downloads). Backends that link C libraries are opt-in: `ffmpeg` (video), `heif`
-//! (HEIC/AVIF). When a file's extension belongs to a backend that is compiled out, the error says
+//! Pure-Rust backends are default: `png`, `tiff`, `jpeg`, `gif`. Opt-in: `http` (read `http(s)`
+//! URLs and download standard images from upstream; without it, standard images come from a local
+//! mirror folder or `file://` URL in `IMAGEIO_IMAGES_URL`), and the backends that link C
+//! libraries: `ffmpeg` (video), `heif` (HEIC/AVIF). When a file's extension belongs to a backend that is compiled out, the error says
 //! which feature turns it on.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
