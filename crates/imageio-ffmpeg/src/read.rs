@@ -1,0 +1,1176 @@
+//! Reading: demuxing, exact frame access, streaming iteration, properties and metadata.
+
+use ff::format::Pixel;
+use ffmpeg_next as ff;
+
+use imageio_core::{
+    DType, Error, ImageProperties, Index, Limits, Metadata, NdArray, Plugin, Request, Result,
+    Source, Value,
+};
+
+use crate::ffi::{self, InputFrom, ReadAvio};
+
+/// The output layout of decoded frames.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct OutFormat {
+    pub pixel: Pixel,
+    pub name: &'static str,
+    pub channels: usize,
+    pub dtype: DType,
+}
+
+impl OutFormat {
+    fn frame_shape(&self, h: usize, w: usize) -> Vec<usize> {
+        if self.channels == 1 {
+            vec![h, w]
+        } else {
+            vec![h, w, self.channels]
+        }
+    }
+}
+
+/// Parses the `format` option: a packed FFmpeg pixel format (one array per frame).
+pub(crate) fn parse_out_format(name: &str) -> Result<OutFormat> {
+    let alias = match name {
+        "gray16" => "gray16le",
+        "rgb48" => "rgb48le",
+        "rgba64" => "rgba64le",
+        "bgr48" => "bgr48le",
+        "bgra64" => "bgra64le",
+        other => other,
+    };
+    let pixel: Pixel = alias.parse().map_err(|_| {
+        Error::invalid_argument(format!("`format`: `{name}` is not an FFmpeg pixel format"))
+    })?;
+    let d = ffi::pix_desc(pixel)
+        .ok_or_else(|| Error::invalid_argument(format!("`format`: no descriptor for `{name}`")))?;
+    let unpackable = |why: &str| {
+        Err(Error::invalid_argument(format!(
+            "`format`: `{name}` {why} and cannot be returned as one array; use rgb24, rgba, gray, gray16 or rgb48"
+        )))
+    };
+    if d.nb_components == 0 || d.hwaccel || d.bitstream || d.palette {
+        return unpackable("has no plain pixel components");
+    }
+    if d.planar && d.nb_components > 1 {
+        return unpackable("is planar");
+    }
+    if d.subsampled {
+        return unpackable("has subsampled chroma");
+    }
+    if d.float {
+        return unpackable("holds floats");
+    }
+    if d.big_endian && d.max_depth > 8 {
+        return unpackable("is big-endian");
+    }
+    let (dtype, size) = if d.max_depth <= 8 {
+        (DType::U8, 8)
+    } else {
+        (DType::U16, 16)
+    };
+    if d.bits_per_pixel <= 0 || d.bits_per_pixel % size != 0 {
+        return unpackable("packs components into bit fields");
+    }
+    let channels = (d.bits_per_pixel / size) as usize;
+    let name: &'static str = Box::leak(name.to_owned().into_boxed_str());
+    Ok(OutFormat {
+        pixel,
+        name,
+        channels,
+        dtype,
+    })
+}
+
+/// Parsed read options.
+#[derive(Clone, Debug)]
+pub(crate) struct ReadOpts {
+    pub format: OutFormat,
+    pub thread_count: i32,
+    pub thread_frame: bool,
+    pub thread_slice: bool,
+    pub filter: Option<String>,
+    pub size: Option<(u32, u32)>,
+    pub rotate: bool,
+    pub constant_framerate: Option<bool>,
+    pub fps: Option<f64>,
+}
+
+fn parse_size(v: &Value) -> Result<(u32, u32)> {
+    let bad = || Error::invalid_argument(format!("`size` must be \"WxH\" or [W, H], got {v:?}"));
+    let (w, h) = match v {
+        Value::Str(s) => {
+            let (w, h) = s.split_once(['x', 'X', ':']).ok_or_else(bad)?;
+            (
+                w.trim().parse::<i64>().map_err(|_| bad())?,
+                h.trim().parse::<i64>().map_err(|_| bad())?,
+            )
+        }
+        Value::List(l) if l.len() == 2 => (
+            l[0].as_int().ok_or_else(bad)?,
+            l[1].as_int().ok_or_else(bad)?,
+        ),
+        _ => return Err(bad()),
+    };
+    if !(1..=1 << 16).contains(&w) || !(1..=1 << 16).contains(&h) {
+        return Err(bad());
+    }
+    Ok((w as u32, h as u32))
+}
+
+impl ReadOpts {
+    pub(crate) fn from_request(req: &Request<'_>) -> Result<Self> {
+        let o = &req.options;
+        let format = parse_out_format(o.get_str("format").unwrap_or("rgb24"))?;
+        let (thread_frame, thread_slice) = match o
+            .get_str("thread_type")
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            None | Some("auto") | Some("frame+slice") | Some("both") => (true, true),
+            Some("frame") => (true, false),
+            Some("slice") => (false, true),
+            Some("none") => (false, false),
+            Some(t) => {
+                return Err(Error::invalid_argument(format!(
+                    "`thread_type` must be frame, slice, frame+slice or none, got `{t}`"
+                )));
+            }
+        };
+        let thread_count = o.get_int("thread_count").unwrap_or(0);
+        if !(0..=1024).contains(&thread_count) {
+            return Err(Error::invalid_argument(
+                "`thread_count` must be 0 (auto) to 1024",
+            ));
+        }
+        let size = o.get("size").map(parse_size).transpose()?;
+        let fps = o.get_float("fps");
+        if let Some(f) = fps {
+            if !(f.is_finite() && f > 0.0) {
+                return Err(Error::invalid_argument("`fps` must be a positive number"));
+            }
+        }
+        Ok(ReadOpts {
+            format,
+            thread_count: thread_count as i32,
+            thread_frame,
+            thread_slice,
+            filter: o
+                .get_str("filter")
+                .map(str::to_owned)
+                .filter(|s| !s.trim().is_empty()),
+            size,
+            rotate: o.get_bool("rotate").unwrap_or(false),
+            constant_framerate: o.get_bool("constant_framerate"),
+            fps,
+        })
+    }
+
+    /// True when output frames are not 1:1 with decoded frames (or depend on history).
+    fn stateful_filter(&self) -> bool {
+        self.filter.is_some() || self.fps.is_some()
+    }
+}
+
+/// Where the data comes from (reopened for every decoding pass).
+enum Origin<'a> {
+    Path(String),
+    Stream(Source<'a>),
+    #[cfg_attr(not(feature = "device"), allow(dead_code))]
+    Device {
+        url: String,
+        name: String,
+    },
+}
+
+/// One open demuxer + decoder + conversion graph, decoding forward.
+struct Decoding<'a> {
+    // Field order is drop order: the graph and decoder before the input, the input before the
+    // custom AVIO context it reads through.
+    graph: Option<Graph>,
+    decoder: ff::decoder::Video,
+    input: ff::format::context::Input,
+    avio: Option<ReadAvio<'a>>,
+    stream: usize,
+    /// Index (in output frames) of the next frame `next_output` returns.
+    next_index: usize,
+    eof_sent: bool,
+    flushed_graph: bool,
+    decode_errors: usize,
+}
+
+struct Graph {
+    graph: ff::filter::Graph,
+    key: (u32, u32, Pixel),
+}
+
+/// Static facts found at open.
+#[derive(Clone, Debug)]
+struct Info {
+    width: u32,
+    height: u32,
+    time_base: ff::Rational,
+    start_time: Option<i64>,
+    rotation: i32,
+    metadata: Metadata,
+}
+
+/// The result of counting packets once.
+#[derive(Clone, Debug)]
+struct Scan {
+    /// Presentation timestamps of every frame, sorted (None when some packet has none).
+    pts: Option<Vec<i64>>,
+    /// Presentation timestamps of the keyframes, sorted.
+    key_pts: Vec<i64>,
+    count: usize,
+}
+
+pub(crate) struct Reader<'a> {
+    origin: Origin<'a>,
+    ext: Option<String>,
+    opts: ReadOpts,
+    limits: Limits,
+    info: Info,
+    dec: Option<Decoding<'a>>,
+    scan: Option<Scan>,
+    /// Frames counted through the filter graph (with stateful filters).
+    filtered_count: Option<usize>,
+    /// Output shape when a filter is set (found by decoding the first frame).
+    filtered_shape: Option<(usize, usize)>,
+}
+
+fn dec_err(what: &str, e: ff::Error) -> Error {
+    Error::decoding(format!("{what}: {e}"))
+}
+
+impl<'a> Reader<'a> {
+    pub(crate) fn open(req: &Request<'a>) -> Result<Self> {
+        ffi::quiet_logs();
+        let opts = ReadOpts::from_request(req)?;
+        let src = req.source()?;
+        let origin = if let Some(dev) = src.device() {
+            device_origin(dev)?
+        } else if let Some(p) = src.path() {
+            match p.to_str() {
+                Some(s) if !s.contains('\0') => Origin::Path(s.to_owned()),
+                _ => Origin::Stream(src.clone()),
+            }
+        } else {
+            if src.is_empty()? {
+                return Err(Error::unsupported("no data"));
+            }
+            Origin::Stream(src.clone())
+        };
+        let mut r = Reader {
+            origin,
+            ext: req.extension().map(str::to_owned),
+            opts,
+            limits: req.limits,
+            info: Info {
+                width: 0,
+                height: 0,
+                time_base: ff::Rational(1, 1),
+                start_time: None,
+                rotation: 0,
+                metadata: Metadata::new(),
+            },
+            dec: None,
+            scan: None,
+            filtered_count: None,
+            filtered_shape: None,
+        };
+        let dec = r.open_decoding(true)?;
+        r.dec = Some(dec);
+        Ok(r)
+    }
+
+    fn open_input(&self) -> Result<(ff::format::context::Input, Option<ReadAvio<'a>>)> {
+        match &self.origin {
+            Origin::Path(p) => {
+                let input = ffi::open_input(InputFrom::Url(p), None, ff::Dictionary::new())
+                    .map_err(|e| open_error(e, None))?;
+                Ok((input, None))
+            }
+            Origin::Stream(src) => {
+                let mut avio = ReadAvio::new(Box::new(src.reader()?))?;
+                let hint = self.ext.as_ref().map(|e| format!("stream{e}"));
+                let input = ffi::open_input(
+                    InputFrom::Avio(&mut avio, hint.as_deref()),
+                    None,
+                    ff::Dictionary::new(),
+                )
+                .map_err(|e| open_error(e, avio.failure()))?;
+                Ok((input, Some(avio)))
+            }
+            Origin::Device { url, name } => {
+                #[cfg(feature = "device")]
+                {
+                    ffi::register_devices();
+                    let input = ffi::open_input(
+                        InputFrom::Url(url),
+                        Some("video4linux2"),
+                        ff::Dictionary::new(),
+                    )
+                    .map_err(|e| {
+                        Error::io(std::io::Error::new(
+                            std::io::ErrorKind::NotFound,
+                            format!("cannot open capture device `{name}` ({url}): {e}"),
+                        ))
+                    })?;
+                    Ok((input, None))
+                }
+                #[cfg(not(feature = "device"))]
+                {
+                    let _ = (url, name);
+                    unreachable!("device origins are refused at open without the `device` feature")
+                }
+            }
+        }
+    }
+
+    /// Opens a fresh demuxer and decoder positioned at the start. `first`: fill `self.info`.
+    fn open_decoding(&mut self, first: bool) -> Result<Decoding<'a>> {
+        let (input, avio) = self.open_input()?;
+        let stream = input
+            .streams()
+            .best(ff::media::Type::Video)
+            .ok_or_else(|| Error::unsupported("the file has no video stream"))?;
+        let stream_index = stream.index();
+        let mut ctx = ff::codec::Context::from_parameters(stream.parameters())
+            .map_err(|e| dec_err("codec parameters", e))?;
+        ffi::set_threads(
+            &mut ctx,
+            self.opts.thread_count,
+            self.opts.thread_frame,
+            self.opts.thread_slice,
+        );
+        let decoder = ctx.decoder().video().map_err(|e| {
+            Error::decoding(format!(
+                "no decoder for codec `{}`: {e}",
+                stream.parameters().id().name()
+            ))
+        })?;
+        if first {
+            self.info = collect_info(&input, &stream, &decoder)?;
+            if self.info.width == 0 || self.info.height == 0 {
+                return Err(Error::decoding("the video stream has no frame size"));
+            }
+            self.limits
+                .check_pixels(self.info.width as u64, self.info.height as u64)?;
+        }
+        drop(stream);
+        Ok(Decoding {
+            graph: None,
+            decoder,
+            input,
+            avio,
+            stream: stream_index,
+            next_index: 0,
+            eof_sent: false,
+            flushed_graph: false,
+            decode_errors: 0,
+        })
+    }
+
+    fn is_device(&self) -> bool {
+        matches!(self.origin, Origin::Device { .. })
+    }
+
+    /// Counts the frames: every packet of the video stream (without decoding), not counting
+    /// packets the demuxer marks as discarded (edit lists).
+    fn scan(&mut self) -> Result<&Scan> {
+        if self.scan.is_none() {
+            if self.is_device() {
+                return Err(Error::invalid_argument(
+                    "a capture device has no frame count: iterate over it",
+                ));
+            }
+            let (mut input, avio) = self.open_input()?;
+            let stream = self.dec.as_ref().map(|d| d.stream).unwrap_or(0);
+            let mut pts = Vec::new();
+            let mut all_pts = true;
+            let mut key_pts = Vec::new();
+            let mut count = 0usize;
+            let mut packet = ff::Packet::empty();
+            loop {
+                match packet.read(&mut input) {
+                    Ok(()) => {}
+                    Err(ff::Error::Eof) => break,
+                    Err(e) => {
+                        if let Some(f) = avio.as_ref().and_then(|a| a.failure()) {
+                            return Err(Error::decoding(f));
+                        }
+                        // A damaged tail: count what could be read (the decoder stops there too).
+                        let _ = e;
+                        break;
+                    }
+                }
+                if packet.stream() != stream || ffi::packet_discarded(&packet) {
+                    continue;
+                }
+                count += 1;
+                match packet.pts() {
+                    Some(p) => {
+                        pts.push(p);
+                        if packet.is_key() {
+                            key_pts.push(p);
+                        }
+                    }
+                    None => all_pts = false,
+                }
+            }
+            drop(input);
+            drop(avio);
+            pts.sort_unstable();
+            key_pts.sort_unstable();
+            let unique = pts.windows(2).all(|w| w[0] < w[1]);
+            let use_pts = all_pts && unique && self.opts.constant_framerate != Some(false);
+            self.scan = Some(Scan {
+                pts: use_pts.then_some(pts),
+                key_pts,
+                count,
+            });
+        }
+        Ok(self.scan.as_ref().expect("set above"))
+    }
+
+    /// The number of frames `read(Index::All)` returns.
+    fn frame_count(&mut self) -> Result<usize> {
+        if self.opts.stateful_filter() {
+            if let Some(n) = self.filtered_count {
+                return Ok(n);
+            }
+            // Run the whole pipeline once, without keeping pixels.
+            let mut dec = self.open_decoding(false)?;
+            let mut n = 0;
+            while self.next_output(&mut dec)?.is_some() {
+                n += 1;
+            }
+            self.filtered_count = Some(n);
+            return Ok(n);
+        }
+        Ok(self.scan()?.count)
+    }
+
+    /// Output (height, width) of one frame.
+    fn frame_hw(&mut self) -> Result<(usize, usize)> {
+        if self.opts.stateful_filter() {
+            if let Some(s) = self.filtered_shape {
+                return Ok(s);
+            }
+            let mut dec = self.open_decoding(false)?;
+            let f = self
+                .next_output(&mut dec)?
+                .ok_or_else(|| Error::decoding("the filter graph returned no frame"))?;
+            let s = (f.height() as usize, f.width() as usize);
+            self.filtered_shape = Some(s);
+            return Ok(s);
+        }
+        let (mut w, mut h) = (self.info.width, self.info.height);
+        if self.opts.rotate && self.info.rotation % 180 != 0 {
+            std::mem::swap(&mut w, &mut h);
+        }
+        if let Some((sw, sh)) = self.opts.size {
+            (w, h) = (sw, sh);
+        }
+        Ok((h as usize, w as usize))
+    }
+
+    /// The filter chain: rotation, the user's filter, fps, size, then the output format.
+    fn filter_spec(&self) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        if self.opts.rotate {
+            match self.info.rotation {
+                90 => parts.push("transpose=clock".into()),
+                180 => parts.push("hflip,vflip".into()),
+                270 => parts.push("transpose=cclock".into()),
+                _ => {}
+            }
+        }
+        if let Some(f) = &self.opts.filter {
+            parts.push(f.clone());
+        }
+        if let Some(fps) = self.opts.fps {
+            parts.push(format!("fps={fps}"));
+        }
+        if let Some((w, h)) = self.opts.size {
+            parts.push(format!("scale={w}:{h}"));
+        }
+        parts.push(format!(
+            "format=pix_fmts={}",
+            pixel_name(self.opts.format.pixel)
+        ));
+        parts.join(",")
+    }
+
+    fn build_graph(&self, dec: &Decoding<'a>, frame: &ff::frame::Video) -> Result<Graph> {
+        let stream = dec
+            .input
+            .stream(dec.stream)
+            .ok_or_else(|| Error::decoding("stream vanished"))?;
+        let tb = stream.time_base();
+        let sar = frame.aspect_ratio();
+        let sar = if sar.numerator() <= 0 || sar.denominator() <= 0 {
+            ff::Rational(1, 1)
+        } else {
+            sar
+        };
+        let args = format!(
+            "video_size={}x{}:pix_fmt={}:time_base={}/{}:pixel_aspect={}/{}",
+            frame.width(),
+            frame.height(),
+            ff::ffi::AVPixelFormat::from(frame.format()) as i32,
+            tb.numerator().max(1),
+            tb.denominator().max(1),
+            sar.numerator(),
+            sar.denominator()
+        );
+        let mut graph = ff::filter::Graph::new();
+        // The same scaler flags as the ffmpeg command line (its default `-sws_flags bicubic`),
+        // so that conversions agree bit for bit.
+        ffi::set_graph_sws_opts(&mut graph, "flags=bicubic")?;
+        let buffer = ff::filter::find("buffer")
+            .ok_or_else(|| Error::decoding("FFmpeg lacks the buffer filter"))?;
+        let sink = ff::filter::find("buffersink")
+            .ok_or_else(|| Error::decoding("FFmpeg lacks buffersink"))?;
+        graph
+            .add(&buffer, "in", &args)
+            .map_err(|e| dec_err("filter source", e))?;
+        graph
+            .add(&sink, "out", "")
+            .map_err(|e| dec_err("filter sink", e))?;
+        let spec = self.filter_spec();
+        graph
+            .output("in", 0)
+            .and_then(|p| p.input("out", 0))
+            .and_then(|p| p.parse(&spec))
+            .map_err(|e| Error::invalid_argument(format!("filter graph `{spec}`: {e}")))?;
+        graph
+            .validate()
+            .map_err(|e| Error::invalid_argument(format!("filter graph `{spec}`: {e}")))?;
+        Ok(Graph {
+            graph,
+            key: (frame.width(), frame.height(), frame.format()),
+        })
+    }
+
+    /// The next decoded (unconverted) frame, or None at the end.
+    fn next_decoded(dec: &mut Decoding<'a>) -> Result<Option<ff::frame::Video>> {
+        let mut frame = ff::frame::Video::empty();
+        loop {
+            match dec.decoder.receive_frame(&mut frame) {
+                Ok(()) => return Ok(Some(frame)),
+                Err(ff::Error::Eof) => return Ok(None),
+                Err(ff::Error::Other { errno }) if errno == ff::ffi::EAGAIN => {}
+                Err(e) => return Err(dec_err("decoding failed", e)),
+            }
+            if dec.eof_sent {
+                return Ok(None);
+            }
+            let mut packet = ff::Packet::empty();
+            loop {
+                match packet.read(&mut dec.input) {
+                    Ok(()) => {
+                        if packet.stream() != dec.stream {
+                            continue;
+                        }
+                        match dec.decoder.send_packet(&packet) {
+                            Ok(()) => {}
+                            Err(ff::Error::InvalidData) => dec.decode_errors += 1,
+                            Err(e) => return Err(dec_err("decoding failed", e)),
+                        }
+                        break;
+                    }
+                    Err(e) => {
+                        if let Some(f) = dec.avio.as_ref().and_then(|a| a.failure()) {
+                            return Err(Error::decoding(f));
+                        }
+                        if e != ff::Error::Eof {
+                            dec.decode_errors += 1;
+                        }
+                        dec.decoder
+                            .send_eof()
+                            .map_err(|e| dec_err("decoder flush", e))?;
+                        dec.eof_sent = true;
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    /// The next converted frame (after the filter chain), or None at the end.
+    fn next_output(&self, dec: &mut Decoding<'a>) -> Result<Option<ff::frame::Video>> {
+        loop {
+            if let Some(g) = dec.graph.as_mut() {
+                let mut out = ff::frame::Video::empty();
+                let mut sink = g
+                    .graph
+                    .get("out")
+                    .ok_or_else(|| Error::decoding("filter sink vanished"))?;
+                match sink.sink().frame(&mut out) {
+                    Ok(()) => {
+                        dec.next_index += 1;
+                        return Ok(Some(out));
+                    }
+                    Err(ff::Error::Eof) => return Ok(None),
+                    Err(ff::Error::Other { errno }) if errno == ff::ffi::EAGAIN => {}
+                    Err(e) => return Err(dec_err("filter graph", e)),
+                }
+            }
+            match Self::next_decoded(dec)? {
+                Some(frame) => {
+                    let key = (frame.width(), frame.height(), frame.format());
+                    if dec.graph.as_ref().map(|g| g.key) != Some(key) {
+                        // Frame size or format changed: flush nothing, start a new graph
+                        // (stateless conversions lose nothing).
+                        dec.graph = Some(self.build_graph(dec, &frame)?);
+                        dec.flushed_graph = false;
+                    }
+                    let g = dec.graph.as_mut().expect("built above");
+                    let mut src = g
+                        .graph
+                        .get("in")
+                        .ok_or_else(|| Error::decoding("filter source vanished"))?;
+                    src.source()
+                        .add(&frame)
+                        .map_err(|e| dec_err("filter graph", e))?;
+                }
+                None => {
+                    if dec.decode_errors > 0 && dec.next_index == 0 {
+                        return Err(Error::decoding(
+                            "no frame could be decoded (the data is damaged)",
+                        ));
+                    }
+                    match dec.graph.as_mut() {
+                        Some(g) if !dec.flushed_graph => {
+                            dec.flushed_graph = true;
+                            let mut src = g
+                                .graph
+                                .get("in")
+                                .ok_or_else(|| Error::decoding("filter source vanished"))?;
+                            src.source()
+                                .flush()
+                                .map_err(|e| dec_err("filter flush", e))?;
+                        }
+                        _ => return Ok(None),
+                    }
+                }
+            }
+        }
+    }
+
+    /// Positions the decoder so that the next output frame is frame `n`; returns it.
+    fn frame_at(&mut self, n: usize) -> Result<ff::frame::Video> {
+        let seekable = !self.opts.stateful_filter() && !self.is_device();
+        let current = self.dec.as_ref().map(|d| d.next_index);
+        if current == Some(n) {
+            return self.next_checked(n);
+        }
+        if !seekable {
+            if current.is_none_or(|c| c > n) {
+                self.restart()?;
+            }
+            return self.skip_to(n);
+        }
+        let scan = self.scan()?.clone();
+        if n >= scan.count {
+            return Err(Error::index_out_of_range(n, Some(scan.count)));
+        }
+        let Some(pts) = scan.pts.as_ref() else {
+            // No usable timestamps: decode forward from the start (exact, slower).
+            if current.is_none_or(|c| c > n) {
+                self.restart()?;
+            }
+            return self.skip_to(n);
+        };
+        let target = pts[n];
+        // Forward decoding is cheaper when no keyframe lies between here and the target.
+        if let Some(c) = current.filter(|&c| c > 0 && c < n) {
+            let last_out = pts[c - 1];
+            let key_before_target = scan.key_pts.iter().rev().find(|&&k| k <= target).copied();
+            if key_before_target.is_none_or(|k| k <= last_out) {
+                return self.skip_to(n);
+            }
+        }
+        // Seek to the keyframe before the target and decode forward, dropping earlier frames.
+        let mut dec = match self.dec.take() {
+            Some(d) => d,
+            None => self.open_decoding(false)?,
+        };
+        let seek_ok = ffi::seek_backward(&mut dec.input, dec.stream, target).is_ok();
+        dec.decoder.flush();
+        dec.graph = None;
+        dec.eof_sent = false;
+        dec.flushed_graph = false;
+        if seek_ok {
+            loop {
+                let Some(frame) = self.next_output(&mut dec)? else {
+                    break;
+                };
+                let p = frame.pts().or_else(|| frame.timestamp());
+                match p {
+                    Some(p) if p < target => continue,
+                    Some(p) if p == target => {
+                        dec.next_index = n + 1;
+                        self.dec = Some(dec);
+                        return Ok(frame);
+                    }
+                    _ => break,
+                }
+            }
+        }
+        // The seek landed after the target or timestamps disagree: decode from the start.
+        drop(dec);
+        self.restart()?;
+        self.skip_to(n)
+    }
+
+    fn restart(&mut self) -> Result<()> {
+        self.dec = None;
+        self.dec = Some(self.open_decoding(false)?);
+        Ok(())
+    }
+
+    /// Decodes forward (from the current position) to frame `n` and returns it.
+    fn skip_to(&mut self, n: usize) -> Result<ff::frame::Video> {
+        loop {
+            let at = self.dec.as_ref().map(|d| d.next_index).unwrap_or(0);
+            if at == n {
+                return self.next_checked(n);
+            }
+            let mut dec = self
+                .dec
+                .take()
+                .ok_or_else(|| Error::decoding("decoder closed"))?;
+            let r = self.next_output(&mut dec);
+            self.dec = Some(dec);
+            if r?.is_none() {
+                return Err(Error::index_out_of_range(n, Some(at)));
+            }
+        }
+    }
+
+    fn next_checked(&mut self, n: usize) -> Result<ff::frame::Video> {
+        let mut dec = match self.dec.take() {
+            Some(d) => d,
+            None => self.open_decoding(false)?,
+        };
+        let r = self.next_output(&mut dec);
+        let at = dec.next_index;
+        self.dec = Some(dec);
+        match r? {
+            Some(f) => Ok(f),
+            None => Err(Error::index_out_of_range(n, Some(at))),
+        }
+    }
+
+    fn check_frame(&self, f: &ff::frame::Video) -> Result<(usize, usize)> {
+        let (w, h) = (f.width() as usize, f.height() as usize);
+        self.limits.check_pixels(w as u64, h as u64)?;
+        if f.format() != self.opts.format.pixel {
+            return Err(Error::decoding(format!(
+                "the filter graph returned {:?} instead of {}",
+                f.format(),
+                self.opts.format.name
+            )));
+        }
+        Ok((h, w))
+    }
+
+    /// Appends the pixels of a converted frame to `out` (C order, packed rows).
+    fn append_pixels(&self, f: &ff::frame::Video, out: &mut Pixels) -> Result<()> {
+        let (h, w) = self.check_frame(f)?;
+        let fmt = self.opts.format;
+        let row = w * fmt.channels * fmt.dtype.size();
+        let stride = f.stride(0);
+        let data = f.data(0);
+        if stride < row || data.len() < stride * (h - 1) + row {
+            return Err(Error::decoding(
+                "converted frame is smaller than its size says",
+            ));
+        }
+        match out {
+            Pixels::U8(v) => {
+                for y in 0..h {
+                    v.extend_from_slice(&data[y * stride..y * stride + row]);
+                }
+            }
+            Pixels::U16(v) => {
+                for y in 0..h {
+                    v.extend(
+                        data[y * stride..y * stride + row]
+                            .chunks_exact(2)
+                            .map(|c| u16::from_le_bytes([c[0], c[1]])),
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn to_array(&self, f: &ff::frame::Video) -> Result<NdArray> {
+        let (h, w) = self.check_frame(f)?;
+        let shape = self.opts.format.frame_shape(h, w);
+        self.limits.check_alloc(&shape, self.opts.format.dtype)?;
+        let mut px = Pixels::with_capacity(self.opts.format.dtype, shape.iter().product());
+        self.append_pixels(f, &mut px)?;
+        px.into_array(&shape)
+    }
+
+    fn read_all(&mut self) -> Result<NdArray> {
+        if self.is_device() {
+            return Err(Error::invalid_argument(
+                "a capture device never ends: read one index or iterate instead of reading all frames",
+            ));
+        }
+        let n = self.frame_count()?;
+        let (h, w) = self.frame_hw()?;
+        let fshape = self.opts.format.frame_shape(h, w);
+        let mut shape = vec![n];
+        shape.extend_from_slice(&fshape);
+        self.limits
+            .check_image(h as u64, w as u64, &shape, self.opts.format.dtype)?;
+        let per_frame: usize = fshape.iter().product();
+        let mut px = Pixels::with_capacity(self.opts.format.dtype, per_frame * n);
+        self.restart_if_needed()?;
+        let mut dec = self
+            .dec
+            .take()
+            .ok_or_else(|| Error::decoding("decoder closed"))?;
+        let mut got = 0usize;
+        let result = loop {
+            match self.next_output(&mut dec) {
+                Ok(Some(f)) => {
+                    if (f.height() as usize, f.width() as usize) != (h, w) {
+                        break Err(Error::decoding(format!(
+                            "frame {got} is {}×{} but the video is {w}×{h}: read frames one by one",
+                            f.width(),
+                            f.height()
+                        )));
+                    }
+                    if got >= n {
+                        // More frames than counted: keep them, within the limits.
+                        let mut s = shape.clone();
+                        s[0] = got + 1;
+                        if let Err(e) = self.limits.check_alloc(&s, self.opts.format.dtype) {
+                            break Err(e);
+                        }
+                    }
+                    if let Err(e) = self.append_pixels(&f, &mut px) {
+                        break Err(e);
+                    }
+                    got += 1;
+                }
+                Ok(None) => break Ok(()),
+                Err(e) => break Err(e),
+            }
+        };
+        self.dec = Some(dec);
+        result?;
+        if got == 0 {
+            return Err(Error::decoding("the video has no decodable frame"));
+        }
+        shape[0] = got;
+        px.into_array(&shape)
+    }
+
+    fn restart_if_needed(&mut self) -> Result<()> {
+        if self.dec.as_ref().map(|d| d.next_index) != Some(0)
+            || self.dec.as_ref().is_some_and(|d| d.eof_sent)
+        {
+            self.restart()?;
+        }
+        Ok(())
+    }
+
+    fn file_metadata(&mut self, exclude_applied: bool) -> Result<Metadata> {
+        let mut m = self.info.metadata.clone();
+        if !self.is_device() && !self.opts.stateful_filter() {
+            let n = self.scan()?.count;
+            m.insert("n_frames".into(), Value::Int(n as i64));
+        }
+        if self.opts.rotate && exclude_applied {
+            m.shift_remove("rotation");
+        }
+        Ok(m)
+    }
+}
+
+enum Pixels {
+    U8(Vec<u8>),
+    U16(Vec<u16>),
+}
+
+impl Pixels {
+    fn with_capacity(dtype: DType, n: usize) -> Self {
+        match dtype {
+            DType::U16 => Pixels::U16(Vec::with_capacity(n)),
+            _ => Pixels::U8(Vec::with_capacity(n)),
+        }
+    }
+    fn into_array(self, shape: &[usize]) -> Result<NdArray> {
+        match self {
+            Pixels::U8(v) => NdArray::from_shape_vec(shape, v),
+            Pixels::U16(v) => NdArray::from_shape_vec(shape, v),
+        }
+    }
+}
+
+fn pixel_name(p: Pixel) -> String {
+    p.descriptor()
+        .map(|d| d.name().to_owned())
+        .unwrap_or_else(|| "rgb24".into())
+}
+
+fn open_error(e: ff::Error, avio_failure: Option<String>) -> Error {
+    if let Some(f) = avio_failure {
+        return Error::decoding(f);
+    }
+    match e {
+        ff::Error::InvalidData => {
+            Error::unsupported(format!("FFmpeg does not recognise the data: {e}"))
+        }
+        ff::Error::Other { errno } if errno == ff::ffi::ENOENT => Error::io(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            e.to_string(),
+        )),
+        e => Error::decoding(format!("FFmpeg cannot open it: {e}")),
+    }
+}
+
+fn device_origin<'a>(dev: &str) -> Result<Origin<'a>> {
+    let num = dev
+        .strip_prefix("<video")
+        .and_then(|s| s.strip_suffix('>'))
+        .and_then(|s| s.parse::<u32>().ok())
+        .ok_or_else(|| {
+            Error::unsupported(format!("`{dev}` is not a capture device this plugin knows"))
+        })?;
+    if !cfg!(feature = "device") {
+        return Err(Error::invalid_argument(format!(
+            "cannot open capture device `{dev}`: imageio-ffmpeg was built without its `device` feature"
+        )));
+    }
+    let url = format!("/dev/video{num}");
+    if !std::path::Path::new(&url).exists() {
+        return Err(Error::io(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            format!("no capture device `{dev}`: {url} does not exist"),
+        )));
+    }
+    Ok(Origin::Device {
+        url,
+        name: dev.to_owned(),
+    })
+}
+
+/// Clockwise rotation (0, 90, 180, 270) a player applies, from the display matrix.
+fn display_rotation(m: &[u8]) -> Option<i32> {
+    if m.len() < 36 {
+        return None;
+    }
+    let v: Vec<f64> = m
+        .chunks_exact(4)
+        .take(9)
+        .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]) as f64 / 65536.0)
+        .collect();
+    let s0 = v[0].hypot(v[3]);
+    let s1 = v[1].hypot(v[4]);
+    if s0 == 0.0 || s1 == 0.0 {
+        return None;
+    }
+    // av_display_rotation_get: counter-clockwise angle; players rotate by its negation.
+    let ccw = -(v[1] / s1).atan2(v[0] / s0).to_degrees();
+    let cw = (-ccw).round() as i64;
+    let cw = cw.rem_euclid(360) as i32;
+    Some(((cw + 45) / 90 * 90) % 360)
+}
+
+fn collect_info(
+    input: &ff::format::context::Input,
+    stream: &ff::format::stream::Stream<'_>,
+    decoder: &ff::decoder::Video,
+) -> Result<Info> {
+    let mut m = Metadata::new();
+    let params = stream.parameters();
+    let id = params.id();
+    let tb = stream.time_base();
+    let rate = {
+        let r = stream.rate();
+        if r.numerator() > 0 && r.denominator() > 0 {
+            r
+        } else {
+            stream.avg_frame_rate()
+        }
+    };
+    let fps = if rate.numerator() > 0 && rate.denominator() > 0 {
+        f64::from(rate)
+    } else {
+        0.0
+    };
+    m.insert("fps".into(), Value::Float(fps));
+    let duration = if stream.duration() > 0 && tb.denominator() > 0 {
+        Some(stream.duration() as f64 * f64::from(tb))
+    } else if input.duration() > 0 {
+        Some(input.duration() as f64 / f64::from(ff::ffi::AV_TIME_BASE))
+    } else {
+        None
+    };
+    if let Some(d) = duration {
+        m.insert("duration".into(), Value::Float(d));
+    }
+    m.insert("codec".into(), Value::Str(id.name().to_owned()));
+    if let Some(c) = ff::decoder::find(id) {
+        m.insert("long_codec".into(), Value::Str(c.description().to_owned()));
+    }
+    let (profile, par_bitrate) = ffi::stream_codecpar(stream);
+    if let Some(p) = ffi::profile_name(id, profile) {
+        m.insert("profile".into(), Value::Str(p));
+    }
+    let pix = pixel_name(decoder.format());
+    m.insert("pix_fmt".into(), Value::Str(pix.clone()));
+    m.insert("video_format".into(), Value::Str(pix));
+    m.insert(
+        "size".into(),
+        Value::List(vec![
+            Value::Int(decoder.width().into()),
+            Value::Int(decoder.height().into()),
+        ]),
+    );
+    let bitrate = if par_bitrate > 0 {
+        par_bitrate
+    } else {
+        input.bit_rate()
+    };
+    if bitrate > 0 {
+        m.insert("bitrate".into(), Value::Int(bitrate));
+    }
+    m.insert(
+        "container".into(),
+        Value::Str(input.format().name().to_owned()),
+    );
+    let mut rotation = 0;
+    for sd in stream.side_data() {
+        if sd.kind() == ff::codec::packet::side_data::Type::DisplayMatrix {
+            rotation = display_rotation(sd.data()).unwrap_or(0);
+        }
+    }
+    m.insert("rotation".into(), Value::Int(rotation.into()));
+    let mut encoder = None;
+    for (k, v) in input.metadata().iter() {
+        if k == "encoder" {
+            encoder = Some(v.to_owned());
+        }
+        m.entry(k.to_owned())
+            .or_insert_with(|| Value::Str(v.to_owned()));
+    }
+    for (k, v) in stream.metadata().iter() {
+        if k == "encoder" && encoder.is_none() {
+            encoder = Some(v.to_owned());
+        }
+        m.entry(k.to_owned())
+            .or_insert_with(|| Value::Str(v.to_owned()));
+    }
+    if let Some(e) = encoder {
+        m.insert("encoder".into(), Value::Str(e));
+    }
+    let start = stream.start_time();
+    Ok(Info {
+        width: decoder.width(),
+        height: decoder.height(),
+        time_base: tb,
+        start_time: (start != ff::ffi::AV_NOPTS_VALUE).then_some(start),
+        rotation,
+        metadata: m,
+    })
+}
+
+impl Plugin for Reader<'_> {
+    fn read(&mut self, index: Index) -> Result<NdArray> {
+        match index.or(Index::All) {
+            Index::At(n) => {
+                let f = self.frame_at(n)?;
+                self.to_array(&f)
+            }
+            _ => self.read_all(),
+        }
+    }
+
+    fn iter_next(&mut self, position: usize) -> Result<Option<NdArray>> {
+        if position == 0 && !self.is_device() {
+            self.restart_if_needed()?;
+        }
+        if self.dec.as_ref().map(|d| d.next_index) == Some(position) {
+            let mut dec = self
+                .dec
+                .take()
+                .ok_or_else(|| Error::decoding("decoder closed"))?;
+            let r = self.next_output(&mut dec);
+            self.dec = Some(dec);
+            return match r? {
+                Some(f) => Ok(Some(self.to_array(&f)?)),
+                None => Ok(None),
+            };
+        }
+        match self.read(Index::At(position)) {
+            Ok(a) => Ok(Some(a)),
+            Err(Error::IndexOutOfRange { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn properties(&mut self, index: Index) -> Result<ImageProperties> {
+        let (h, w) = self.frame_hw()?;
+        let shape = self.opts.format.frame_shape(h, w);
+        match index.or(Index::All) {
+            Index::At(n) => {
+                if !self.is_device() {
+                    let count = self.frame_count()?;
+                    if n >= count {
+                        return Err(Error::index_out_of_range(n, Some(count)));
+                    }
+                }
+                Ok(ImageProperties::single(shape, self.opts.format.dtype))
+            }
+            _ => {
+                if self.is_device() {
+                    return Err(Error::invalid_argument(
+                        "a capture device has no frame count",
+                    ));
+                }
+                let n = self.frame_count()?;
+                Ok(ImageProperties::batch(n, &shape, self.opts.format.dtype))
+            }
+        }
+    }
+
+    fn metadata(&mut self, index: Index, exclude_applied: bool) -> Result<Metadata> {
+        match index {
+            Index::At(n) => {
+                let f = self.frame_at(n)?;
+                let mut m = Metadata::new();
+                let tb = self.info.time_base;
+                let _ = self.info.start_time;
+                if let Some(p) = f.pts().or_else(|| f.timestamp()) {
+                    m.insert("time".into(), Value::Float(p as f64 * f64::from(tb)));
+                }
+                m.insert("key_frame".into(), Value::Bool(f.is_key()));
+                let t = match f.kind() {
+                    ff::picture::Type::I => "I",
+                    ff::picture::Type::P => "P",
+                    ff::picture::Type::B => "B",
+                    ff::picture::Type::S => "S",
+                    ff::picture::Type::SI => "SI",
+                    ff::picture::Type::SP => "SP",
+                    ff::picture::Type::BI => "BI",
+                    ff::picture::Type::None => "?",
+                };
+                m.insert("frame_type".into(), Value::Str(t.into()));
+                m.insert("interlaced_frame".into(), Value::Bool(f.is_interlaced()));
+                Ok(m)
+            }
+            _ => self.file_metadata(exclude_applied),
+        }
+    }
+}

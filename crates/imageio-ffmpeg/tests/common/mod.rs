@@ -1,0 +1,89 @@
+//! Shared helpers for the ffmpeg backend tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use imageio_core::{ImageFile, Mode, OpenArgs, Options, Resource};
+
+// Link the plugin so that it registers.
+use imageio_ffmpeg as _;
+
+pub fn standard(name: &str) -> PathBuf {
+    imageio_core::standard::resolve(name)
+        .unwrap_or_else(|e| panic!("standard image {name} is missing: {e}"))
+}
+
+pub fn open_read<'a>(r: impl Into<Resource<'a>>, options: Options) -> ImageFile<'a> {
+    let args = OpenArgs {
+        plugin: Some("ffmpeg".into()),
+        options,
+        ..Default::default()
+    };
+    imageio_core::open(r.into(), Mode::Read, &args).expect("open for reading")
+}
+
+pub fn open_write<'a>(
+    r: impl Into<Resource<'a>>,
+    ext: Option<&str>,
+    options: Options,
+) -> ImageFile<'a> {
+    let args = OpenArgs {
+        plugin: Some("ffmpeg".into()),
+        extension: ext.map(str::to_owned),
+        options,
+        ..Default::default()
+    };
+    imageio_core::open(r.into(), Mode::Write, &args).expect("open for writing")
+}
+
+/// Checks that the ffmpeg command line tool exists (a missing tool fails the test).
+pub fn ffmpeg_cli() -> Command {
+    let ok = Command::new("ffmpeg")
+        .arg("-version")
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    assert!(
+        ok,
+        "the `ffmpeg` command line tool is required (run .ci/install-system-deps.sh)"
+    );
+    Command::new("ffmpeg")
+}
+
+/// PSNR in dB between two equally long sample sequences with the given peak value.
+pub fn psnr<T: Copy + Into<f64>>(a: &[T], b: &[T], peak: f64) -> f64 {
+    assert_eq!(a.len(), b.len());
+    let mse: f64 = a
+        .iter()
+        .zip(b)
+        .map(|(&x, &y)| (x.into() - y.into()).powi(2))
+        .sum::<f64>()
+        / a.len() as f64;
+    if mse == 0.0 {
+        f64::INFINITY
+    } else {
+        10.0 * (peak * peak / mse).log10()
+    }
+}
+
+/// The Python interpreter of the reference venv.
+pub fn python() -> PathBuf {
+    if let Some(p) = std::env::var_os("IMAGEIO_TEST_PYTHON") {
+        return PathBuf::from(p);
+    }
+    let p = workspace().join("target/pyenv/bin/python");
+    assert!(
+        p.exists(),
+        "{} is missing: run `cargo xtask pyenv`",
+        p.display()
+    );
+    p
+}
+
+pub fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
