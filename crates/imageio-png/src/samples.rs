@@ -74,7 +74,12 @@ impl Layout {
         };
         match color {
             ColorType::Grayscale => {
-                layout.trns_gray = trns.filter(|t| t.len() >= 2).map(|t| be16(t, 0));
+                // The png crate keeps 2 bytes for 16-bit images and the low byte otherwise.
+                layout.trns_gray = match (trns, depth) {
+                    (Some(t), 16) if t.len() >= 2 => Some(be16(t, 0)),
+                    (Some(t), _) if !t.is_empty() => Some(t[0] as u16),
+                    _ => None,
+                };
                 layout.channels = if layout.trns_gray.is_some() { 2 } else { 1 };
                 if depth == 1 && layout.trns_gray.is_none() {
                     layout.dtype = DType::Bool;
@@ -82,7 +87,11 @@ impl Layout {
             }
             ColorType::GrayscaleAlpha => layout.channels = 2,
             ColorType::Rgb => {
-                layout.trns_rgb = trns.filter(|t| t.len() >= 6).map(|t| [be16(t, 0), be16(t, 1), be16(t, 2)]);
+                layout.trns_rgb = match (trns, depth) {
+                    (Some(t), 16) if t.len() >= 6 => Some([be16(t, 0), be16(t, 1), be16(t, 2)]),
+                    (Some(t), _) if t.len() >= 3 => Some([t[0] as u16, t[1] as u16, t[2] as u16]),
+                    _ => None,
+                };
                 layout.channels = if layout.trns_rgb.is_some() { 4 } else { 3 };
             }
             ColorType::Rgba => layout.channels = 4,

@@ -213,7 +213,7 @@ fn metadata_keys() {
     assert_eq!(text.get("Title"), Some(&Value::Str("imageio-rs".into())));
     assert_eq!(text.get("Comment"), Some(&Value::Str("Grüße α".into())));
     let dpi: Vec<f64> = m.get("dpi").unwrap().as_list().unwrap().iter().map(|v| v.as_float().unwrap()).collect();
-    assert!((dpi[0] - 300.0).abs() < 0.01 && (dpi[1] - 150.0).abs() < 0.01, "{dpi:?}");
+    assert!((dpi[0] - 300.0).abs() < 0.02 && (dpi[1] - 150.0).abs() < 0.02, "{dpi:?}");
     assert_eq!(m.get("icc_profile"), Some(&Value::Bytes(b"not a real profile".to_vec())));
     assert_eq!(m.get("exif"), Some(&Value::Bytes(exif)));
     assert_eq!(m.get("Orientation"), Some(&Value::Int(3)));
@@ -290,7 +290,7 @@ fn compression_and_filter_options() {
         sizes.push(bytes.len());
     }
     assert!(sizes[0] > 512 * 512 * 3, "no compression is larger than the pixels");
-    assert!(sizes[3] < sizes[0] / 2 && sizes[2] < sizes[0], "{sizes:?}");
+    assert!(sizes[3] < sizes[0] * 6 / 10 && sizes[2] < sizes[0] * 6 / 10, "{sizes:?}");
     let opts: Options = PngWriteOptions::new().zlib_level(3).filter("sub").into();
     let bytes = write_bytes(&[(img.clone(), None)], opts).unwrap();
     assert_eq!(read_with(&bytes, Index::Default, Options::new()).unwrap(), img);
