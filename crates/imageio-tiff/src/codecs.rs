@@ -1,0 +1,292 @@
+//! Compression codecs, predictors and byte swapping.
+
+use std::io::Read;
+
+use imageio_core::{Error, Result};
+
+/// Decompresses one segment into `out` (which has the expected decoded size).
+pub(crate) fn decompress(compression: u16, src: &[u8], out: &mut [u8]) -> Result<()> {
+    match compression {
+        5 => lzw(src, out),
+        8 | 32946 => inflate(src, out),
+        32773 => packbits(src, out),
+        50000 | 34926 => zstd(src, out),
+        c => Err(Error::decoding(format!("compression {c} is not supported"))),
+    }
+}
+
+fn inflate(src: &[u8], out: &mut [u8]) -> Result<()> {
+    use flate2::{Decompress, FlushDecompress, Status};
+    let mut d = Decompress::new(true);
+    loop {
+        let (i, o) = (d.total_in() as usize, d.total_out() as usize);
+        let status = d
+            .decompress(&src[i..], &mut out[o..], FlushDecompress::Finish)
+            .map_err(|e| Error::decoding(format!("deflate: {e}")))?;
+        let done = d.total_out() as usize >= out.len();
+        match status {
+            Status::StreamEnd => return Ok(()),
+            _ if done => return Ok(()),
+            _ if d.total_in() as usize == i && d.total_out() as usize == o => {
+                // truncated stream: keep what was decoded (the rest stays zero), like libtiff
+                return Ok(());
+            }
+            _ => {}
+        }
+    }
+}
+
+fn lzw(src: &[u8], out: &mut [u8]) -> Result<()> {
+    use weezl::{BitOrder, LzwStatus, decode::Decoder};
+    // Old-style (pre-6.0, LSB first) LZW starts with a clear code written LSB first.
+    let mut dec = if src.len() >= 2 && src[0] == 0 && src[1] & 1 == 1 {
+        Decoder::new(BitOrder::Lsb, 8)
+    } else {
+        Decoder::with_tiff_size_switch(BitOrder::Msb, 8)
+    };
+    let (mut i, mut o) = (0, 0);
+    while o < out.len() {
+        let r = dec.decode_bytes(&src[i..], &mut out[o..]);
+        i += r.consumed_in;
+        o += r.consumed_out;
+        match r.status {
+            Ok(LzwStatus::Ok) if r.consumed_in == 0 && r.consumed_out == 0 => break,
+            Ok(LzwStatus::Ok) => {}
+            Ok(LzwStatus::Done) | Ok(LzwStatus::NoProgress) => break,
+            Err(e) => {
+                if o > 0 {
+                    break; // libtiff keeps the decoded part of a damaged strip
+                }
+                return Err(Error::decoding(format!("LZW: {e}")));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn packbits(src: &[u8], out: &mut [u8]) -> Result<()> {
+    let (mut i, mut o) = (0usize, 0usize);
+    while i < src.len() && o < out.len() {
+        let n = src[i] as i8;
+        i += 1;
+        if n >= 0 {
+            let k = (n as usize + 1).min(src.len() - i).min(out.len() - o);
+            out[o..o + k].copy_from_slice(&src[i..i + k]);
+            i += n as usize + 1;
+            o += k;
+        } else if n != -128 {
+            let k = (1 - n as isize) as usize;
+            let Some(&b) = src.get(i) else { break };
+            i += 1;
+            let k = k.min(out.len() - o);
+            out[o..o + k].fill(b);
+            o += k;
+        }
+    }
+    Ok(())
+}
+
+fn zstd(src: &[u8], out: &mut [u8]) -> Result<()> {
+    let mut d = ruzstd::decoding::StreamingDecoder::new(src)
+        .map_err(|e| Error::decoding(format!("zstd: {e}")))?;
+    let mut o = 0;
+    while o < out.len() {
+        match d.read(&mut out[o..]) {
+            Ok(0) => break,
+            Ok(n) => o += n,
+            Err(e) => return Err(Error::decoding(format!("zstd: {e}"))),
+        }
+    }
+    Ok(())
+}
+
+/// Decodes one JPEG segment (with the page's JPEGTables) to gray or RGB bytes.
+pub(crate) fn jpeg(
+    src: &[u8],
+    tables: Option<&[u8]>,
+    photometric: u16,
+    spp: usize,
+) -> Result<Vec<u8>> {
+    use zune_core::bytestream::ZCursor;
+    use zune_core::colorspace::ColorSpace;
+    use zune_core::options::DecoderOptions;
+    let joined;
+    let stream: &[u8] = match tables {
+        Some(t) if t.len() > 4 && src.len() > 2 => {
+            let mut v = Vec::with_capacity(t.len() + src.len());
+            v.extend_from_slice(&t[..t.len() - 2]);
+            v.extend_from_slice(&src[2..]);
+            joined = v;
+            &joined
+        }
+        _ => src,
+    };
+    let cs = match (spp, photometric) {
+        (1, _) => ColorSpace::Luma,
+        (4, 5) => ColorSpace::CMYK,
+        _ => ColorSpace::RGB,
+    };
+    let opts = DecoderOptions::default().jpeg_set_out_colorspace(cs);
+    let mut d = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(stream), opts);
+    d.decode()
+        .map_err(|e| Error::decoding(format!("JPEG: {e:?}")))
+}
+
+/// Reverses the bytes of every `size`-byte sample.
+pub(crate) fn swap(d: &mut [u8], size: usize) {
+    match size {
+        2 => d.chunks_exact_mut(2).for_each(|c| c.swap(0, 1)),
+        4 => d.chunks_exact_mut(4).for_each(|c| c.reverse()),
+        8 => d.chunks_exact_mut(8).for_each(|c| c.reverse()),
+        _ => {}
+    }
+}
+
+/// Undoes TIFF predictor 2 on one row of native-endian samples of `size` bytes.
+pub(crate) fn unpredict_horizontal(row: &mut [u8], size: usize, spp: usize) {
+    macro_rules! acc {
+        ($t:ty) => {{
+            const S: usize = std::mem::size_of::<$t>();
+            let n = row.len() / S;
+            for i in spp..n {
+                let a =
+                    <$t>::from_ne_bytes(row[(i - spp) * S..(i - spp + 1) * S].try_into().unwrap());
+                let b = <$t>::from_ne_bytes(row[i * S..(i + 1) * S].try_into().unwrap());
+                row[i * S..(i + 1) * S].copy_from_slice(&b.wrapping_add(a).to_ne_bytes());
+            }
+        }};
+    }
+    match size {
+        1 => {
+            for i in spp..row.len() {
+                row[i] = row[i].wrapping_add(row[i - spp]);
+            }
+        }
+        2 => acc!(u16),
+        4 => acc!(u32),
+        8 => acc!(u64),
+        _ => {}
+    }
+}
+
+/// Applies TIFF predictor 2 (encode) to one row; the inverse of [`unpredict_horizontal`].
+pub(crate) fn predict_horizontal(row: &mut [u8], size: usize, spp: usize) {
+    macro_rules! diff {
+        ($t:ty) => {{
+            const S: usize = std::mem::size_of::<$t>();
+            let n = row.len() / S;
+            for i in (spp..n).rev() {
+                let a =
+                    <$t>::from_ne_bytes(row[(i - spp) * S..(i - spp + 1) * S].try_into().unwrap());
+                let b = <$t>::from_ne_bytes(row[i * S..(i + 1) * S].try_into().unwrap());
+                row[i * S..(i + 1) * S].copy_from_slice(&b.wrapping_sub(a).to_ne_bytes());
+            }
+        }};
+    }
+    match size {
+        1 => {
+            for i in (spp..row.len()).rev() {
+                row[i] = row[i].wrapping_sub(row[i - spp]);
+            }
+        }
+        2 => diff!(u16),
+        4 => diff!(u32),
+        8 => diff!(u64),
+        _ => {}
+    }
+}
+
+/// Undoes TIFF predictor 3 on one row (result in native byte order).
+pub(crate) fn unpredict_float(row: &mut [u8], size: usize, spp: usize) {
+    for i in spp..row.len() {
+        row[i] = row[i].wrapping_add(row[i - spp]);
+    }
+    let tmp = row.to_vec();
+    let wc = row.len() / size;
+    let be = cfg!(target_endian = "big");
+    for c in 0..wc {
+        for b in 0..size {
+            let plane = if be { b } else { size - b - 1 };
+            row[size * c + b] = tmp[plane * wc + c];
+        }
+    }
+}
+
+/// Applies TIFF predictor 3 (encode) to one row of native-endian floats.
+pub(crate) fn predict_float(row: &mut [u8], size: usize, spp: usize) {
+    let tmp = row.to_vec();
+    let wc = row.len() / size;
+    let be = cfg!(target_endian = "big");
+    for c in 0..wc {
+        for b in 0..size {
+            let plane = if be { b } else { size - b - 1 };
+            row[plane * wc + c] = tmp[size * c + b];
+        }
+    }
+    for i in (spp..row.len()).rev() {
+        row[i] = row[i].wrapping_sub(row[i - spp]);
+    }
+}
+
+/// Compresses one segment.
+pub(crate) fn compress(compression: u16, src: &[u8], level: Option<i64>) -> Result<Vec<u8>> {
+    match compression {
+        5 => weezl::encode::Encoder::with_tiff_size_switch(weezl::BitOrder::Msb, 8)
+            .encode(src)
+            .map_err(|e| Error::encoding(format!("LZW: {e}"))),
+        8 | 32946 => {
+            use std::io::Write;
+            let lvl = level.unwrap_or(6).clamp(0, 9) as u32;
+            let mut e = flate2::write::ZlibEncoder::new(
+                Vec::with_capacity(src.len() / 2),
+                flate2::Compression::new(lvl),
+            );
+            e.write_all(src).map_err(Error::io)?;
+            e.finish().map_err(Error::io)
+        }
+        32773 => Ok(packbits_encode(src)),
+        50000 => {
+            use ruzstd::encoding::CompressionLevel as L;
+            let lvl = match level.unwrap_or(3) {
+                i64::MIN..=0 => L::Uncompressed,
+                1 => L::Fastest,
+                2..=5 => L::Default,
+                6..=12 => L::Better,
+                _ => L::Best,
+            };
+            Ok(ruzstd::encoding::compress_to_vec(src, lvl))
+        }
+        c => Err(Error::encoding(format!("cannot compress with scheme {c}"))),
+    }
+}
+
+fn packbits_encode(src: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(src.len() + src.len() / 128 + 1);
+    let mut i = 0;
+    while i < src.len() {
+        // run of identical bytes
+        let mut run = 1;
+        while i + run < src.len() && run < 128 && src[i + run] == src[i] {
+            run += 1;
+        }
+        if run >= 2 {
+            out.push((1 - run as i32) as i8 as u8);
+            out.push(src[i]);
+            i += run;
+            continue;
+        }
+        // literal run up to the next repeat
+        let start = i;
+        let mut n = 0;
+        while i < src.len() && n < 128 {
+            if i + 1 < src.len() && src[i] == src[i + 1] {
+                break;
+            }
+            i += 1;
+            n += 1;
+        }
+        out.push((n - 1) as u8);
+        out.extend_from_slice(&src[start..start + n]);
+    }
+    out
+}

@@ -1,0 +1,626 @@
+//! A parsed TIFF file: pages, SubIFDs and tifffile-style series.
+
+use std::collections::HashSet;
+
+use imageio_core::{DType, Error, Limits, NdArray, Result, Source};
+use rayon::prelude::*;
+
+use crate::ifd::{self, Data, Format};
+use crate::page::{Page, tag};
+
+/// A series: what `read(index)` returns (tifffile's `TiffPageSeries`).
+#[derive(Clone, Debug)]
+pub(crate) struct Series {
+    pub kind: &'static str,
+    /// Indices into [`TiffFile::pages`].
+    pub pages: Vec<usize>,
+    pub shape: Vec<usize>,
+    pub axes: String,
+    pub dtype: DType,
+    pub name: String,
+    /// Pyramid levels from SubIFDs (level 0 is the series itself, not stored here).
+    pub levels: Vec<Series>,
+    /// When the series is stored as one uncompressed block starting at the first page's data
+    /// (truncated shaped files, ImageJ virtual stacks).
+    pub contiguous: Option<u64>,
+    /// OME physical sizes / ImageJ spacing per axis letter.
+    pub spacing: Vec<(char, f64)>,
+}
+
+impl Series {
+    pub(crate) fn size(&self) -> usize {
+        self.shape.iter().product()
+    }
+}
+
+pub(crate) struct TiffFile<'a> {
+    pub data: Data<'a>,
+    pub fmt: Format,
+    /// Every page: the main chain first, then SubIFD pages.
+    pub pages: Vec<Page>,
+    /// Number of pages in the main chain.
+    pub nmain: usize,
+    /// For each page, its SubIFD pages (indices into `pages`).
+    pub subs: Vec<Vec<usize>>,
+    pub series: Vec<Series>,
+    pub flavour: &'static str,
+}
+
+fn product(s: &[usize]) -> usize {
+    s.iter().product()
+}
+
+impl<'a> TiffFile<'a> {
+    pub(crate) fn open(src: &Source<'a>, first: &[u8]) -> Result<Self> {
+        let Some((fmt, first_ifd)) = ifd::parse_header(first) else {
+            return Err(Error::unsupported("not a TIFF file"));
+        };
+        let data = Data::new(src)?;
+        let mut seen = HashSet::new();
+        let chain = ifd::read_chain(&data, &fmt, first_ifd, &mut seen)?;
+        if chain.is_empty() {
+            return Err(Error::decoding("the file has no image file directory"));
+        }
+        let mut pages = Vec::with_capacity(chain.len());
+        for ifd in chain {
+            pages.push(Page::new(ifd)?);
+        }
+        let nmain = pages.len();
+        let mut subs = vec![Vec::new(); nmain];
+        for i in 0..nmain {
+            let offsets = pages[i].subifds.clone();
+            for off in offsets {
+                if off < 8 {
+                    continue;
+                }
+                // SubIFD chains: the first IFD of each SubIFD entry (tifffile reads one per entry)
+                if !seen.insert(off) {
+                    return Err(Error::decoding(format!(
+                        "circular SubIFD reference to offset {off}"
+                    )));
+                }
+                let Ok(ifd) = ifd::read_ifd(&data, &fmt, off) else {
+                    continue;
+                };
+                let Ok(p) = Page::new(ifd) else { continue };
+                subs[i].push(pages.len());
+                pages.push(p);
+            }
+        }
+        let mut f = TiffFile {
+            data,
+            fmt,
+            pages,
+            nmain,
+            subs,
+            series: Vec::new(),
+            flavour: "generic",
+        };
+        f.detect_series();
+        Ok(f)
+    }
+
+    pub(crate) fn description(&self, page: usize) -> Option<String> {
+        self.pages[page]
+            .ifd
+            .get(tag::IMAGE_DESCRIPTION)
+            .and_then(|t| t.text())
+    }
+
+    pub(crate) fn is_shaped(&self) -> bool {
+        self.description(0).is_some_and(|d| is_shaped_desc(&d))
+    }
+    pub(crate) fn is_imagej(&self) -> bool {
+        self.description(0)
+            .is_some_and(|d| d.starts_with("ImageJ="))
+    }
+    pub(crate) fn is_ome(&self) -> bool {
+        self.description(0)
+            .is_some_and(|d| d.trim_end().ends_with("OME>"))
+    }
+
+    fn detect_series(&mut self) {
+        let attempts: [(&'static str, fn(&Self) -> Option<Vec<Series>>); 3] = [
+            ("shaped", Self::series_shaped),
+            ("ome", Self::series_ome),
+            ("imagej", Self::series_imagej),
+        ];
+        for (kind, f) in attempts {
+            let applies = match kind {
+                "shaped" => self.is_shaped(),
+                "ome" => self.is_ome(),
+                _ => self.is_imagej(),
+            };
+            if applies {
+                if let Some(s) = f(self).filter(|s| !s.is_empty()) {
+                    self.series = s;
+                    self.flavour = kind;
+                    self.add_levels();
+                    return;
+                }
+            }
+        }
+        self.series = self.series_generic();
+        self.flavour = "generic";
+        self.add_levels();
+    }
+
+    /// SubIFDs as pyramid levels: level k uses the k-th SubIFD of every page of the series.
+    fn add_levels(&mut self) {
+        for s in 0..self.series.len() {
+            let pages = self.series[s].pages.clone();
+            let nlev = pages
+                .iter()
+                .map(|&p| self.subs.get(p).map_or(0, Vec::len))
+                .min()
+                .unwrap_or(0);
+            let mut levels = Vec::new();
+            for k in 0..nlev {
+                let lp: Vec<usize> = pages.iter().map(|&p| self.subs[p][k]).collect();
+                let first = &self.pages[lp[0]];
+                let base = &self.series[s];
+                let keep = base
+                    .shape
+                    .len()
+                    .saturating_sub(self.pages[pages[0]].shape.len());
+                let mut shape = base.shape[..keep].to_vec();
+                shape.extend_from_slice(&first.shape);
+                if product(&shape) != first.size() * lp.len() {
+                    break;
+                }
+                levels.push(Series {
+                    kind: base.kind,
+                    pages: lp,
+                    shape,
+                    axes: base.axes.clone(),
+                    dtype: first.dtype,
+                    name: base.name.clone(),
+                    levels: Vec::new(),
+                    contiguous: None,
+                    spacing: Vec::new(),
+                });
+            }
+            self.series[s].levels = levels;
+        }
+    }
+
+    fn series_shaped(&self) -> Option<Vec<Series>> {
+        let mut out = Vec::new();
+        let mut index = 0;
+        while index < self.nmain {
+            let key = &self.pages[index];
+            let desc = self.description(index)?;
+            if !is_shaped_desc(&desc) {
+                return None;
+            }
+            let meta = parse_shaped(&desc)?;
+            let reshape: Vec<usize> = meta.shape;
+            let size = product(&reshape);
+            let psize = key.size();
+            let (npages, rem) = if size > 0 && psize > 0 {
+                (size / psize, size % psize)
+            } else {
+                (1, 0)
+            };
+            if rem != 0 {
+                return None;
+            }
+            let mut contiguous = None;
+            let pages: Vec<usize>;
+            if meta.truncated || npages > self.nmain - index {
+                let (off, _) = key.contiguous()?;
+                contiguous = Some(off);
+                pages = vec![index];
+            } else {
+                pages = (index..index + npages.max(1)).collect();
+                if pages.iter().any(|&p| self.pages[p].key() != key.key()) {
+                    return None;
+                }
+            }
+            let axes = match meta.axes.filter(|a| a.len() == reshape.len()) {
+                Some(a) => a,
+                None => {
+                    let (mut shape, mut axes) = (key.shape.clone(), key.axes.clone());
+                    if pages.len() > 1 || contiguous.is_some() && size > psize {
+                        shape.insert(0, size / psize.max(1));
+                        axes.insert(0, 'Q');
+                    }
+                    reshape_axes(&axes, &shape, &reshape)
+                }
+            };
+            out.push(Series {
+                kind: "shaped",
+                pages,
+                shape: reshape,
+                axes,
+                dtype: key.dtype,
+                name: meta.name,
+                levels: Vec::new(),
+                contiguous,
+                spacing: Vec::new(),
+            });
+            index += npages.max(1);
+        }
+        Some(out)
+    }
+
+    fn series_imagej(&self) -> Option<Vec<Series>> {
+        let desc = self.description(0)?;
+        let meta = crate::meta::imagej_description(&desc);
+        let geti = |k: &str| {
+            meta.iter()
+                .find(|(a, _)| a == k)
+                .and_then(|(_, v)| v.parse::<usize>().ok())
+        };
+        let page = &self.pages[0];
+        let images = geti("images").unwrap_or(self.nmain).max(1);
+        let frames = geti("frames").unwrap_or(1);
+        let slices = geti("slices").unwrap_or(1);
+        let channels = geti("channels").unwrap_or(1);
+        // virtual stacks: all data contiguous after the first page
+        let mut pages: Vec<usize> = (0..self.nmain).collect();
+        let mut contiguous = None;
+        if images > 1 {
+            if let Some((off, count)) = page.contiguous() {
+                let total = count as u128 * images as u128;
+                let next = if self.nmain > 1 {
+                    self.pages[1].ifd.offset as u128
+                } else {
+                    u128::MAX
+                };
+                if count as usize == page.nbytes()
+                    && off as u128 + total <= self.data.len() as u128
+                    && off as u128 + total <= next
+                {
+                    pages = vec![0];
+                    contiguous = Some(off);
+                }
+            }
+        }
+        if contiguous.is_none() && pages.len() < images {
+            return None;
+        }
+        pages.truncate(images);
+        let mut shape = Vec::new();
+        let mut axes = String::new();
+        if frames > 1 {
+            shape.push(frames);
+            axes.push('T');
+        }
+        if slices > 1 {
+            shape.push(slices);
+            axes.push('Z');
+        }
+        if channels > 1 && product(&shape) != images {
+            shape.push(channels);
+            axes.push('C');
+        }
+        let remain = images / product(&shape).max(1);
+        if remain > 1 {
+            shape.push(remain);
+            axes.push('I');
+        }
+        if page.axes.starts_with('S') && axes.contains('C') {
+            shape.extend_from_slice(&page.shape[1..]);
+            axes.push_str(&page.axes[1..]);
+        } else {
+            shape.extend_from_slice(&page.shape);
+            axes.push_str(&page.axes);
+        }
+        if product(&shape) != images * page.size() {
+            return None;
+        }
+        let mut spacing = Vec::new();
+        let getf = |k: &str| {
+            meta.iter()
+                .find(|(a, _)| a == k)
+                .and_then(|(_, v)| v.parse::<f64>().ok())
+        };
+        if let Some(z) = getf("spacing") {
+            spacing.push(('Z', z));
+        }
+        if let Some(t) = getf("finterval") {
+            spacing.push(('T', t));
+        }
+        if let Some((x, y)) = crate::meta::resolution(page) {
+            if x > 0.0 && y > 0.0 {
+                spacing.push(('X', 1.0 / x));
+                spacing.push(('Y', 1.0 / y));
+            }
+        }
+        Some(vec![Series {
+            kind: "imagej",
+            pages,
+            shape,
+            axes,
+            dtype: page.dtype,
+            name: String::new(),
+            levels: Vec::new(),
+            contiguous,
+            spacing,
+        }])
+    }
+
+    fn series_ome(&self) -> Option<Vec<Series>> {
+        let desc = self.description(0)?;
+        let doc = roxmltree::Document::parse(&desc).ok()?;
+        let mut out = Vec::new();
+        for image in doc.descendants().filter(|n| n.tag_name().name() == "Image") {
+            let pixels = image.children().find(|n| n.tag_name().name() == "Pixels")?;
+            let attr = |k: &str| pixels.attribute(k);
+            let size = |k: &str| attr(k).and_then(|v| v.parse::<usize>().ok()).unwrap_or(1);
+            let order = attr("DimensionOrder").unwrap_or("XYCZT");
+            let first_ifd = pixels
+                .children()
+                .find(|n| n.tag_name().name() == "TiffData")
+                .and_then(|t| t.attribute("IFD"))
+                .and_then(|v| v.parse::<usize>().ok())
+                .unwrap_or(0);
+            if first_ifd >= self.nmain {
+                return None;
+            }
+            let page = &self.pages[first_ifd];
+            let spp = page.spp;
+            let mut shape = Vec::new();
+            let mut axes = String::new();
+            for ax in order.chars().rev() {
+                let n = match ax {
+                    'X' | 'Y' => continue,
+                    'C' => size("SizeC") / spp.max(1),
+                    'Z' => size("SizeZ"),
+                    'T' => size("SizeT"),
+                    _ => 1,
+                };
+                shape.push(n.max(1));
+                axes.push(ax);
+            }
+            let nplanes = product(&shape);
+            if first_ifd + nplanes > self.nmain {
+                return None;
+            }
+            shape.extend_from_slice(&page.shape);
+            axes.push_str(&page.axes);
+            // squeeze length-1 axes except Y and X (tifffile's default)
+            let (mut sq, mut sa) = (Vec::new(), String::new());
+            for (n, a) in shape.iter().zip(axes.chars()) {
+                if *n != 1 || a == 'Y' || a == 'X' {
+                    sq.push(*n);
+                    sa.push(a);
+                }
+            }
+            let mut spacing = Vec::new();
+            for (k, ax) in [
+                ("PhysicalSizeX", 'X'),
+                ("PhysicalSizeY", 'Y'),
+                ("PhysicalSizeZ", 'Z'),
+                ("TimeIncrement", 'T'),
+            ] {
+                if let Some(v) = attr(k).and_then(|v| v.parse::<f64>().ok()) {
+                    spacing.push((ax, v));
+                }
+            }
+            let pages: Vec<usize> = (first_ifd..first_ifd + nplanes).collect();
+            if pages.iter().any(|&p| self.pages[p].key() != page.key()) {
+                return None;
+            }
+            out.push(Series {
+                kind: "ome",
+                pages,
+                shape: sq,
+                axes: sa,
+                dtype: page.dtype,
+                name: image.attribute("Name").unwrap_or("").to_owned(),
+                levels: Vec::new(),
+                contiguous: None,
+                spacing,
+            });
+        }
+        Some(out)
+    }
+
+    fn series_generic(&self) -> Vec<Series> {
+        let mut groups: Vec<(usize, Vec<usize>)> = Vec::new();
+        for i in 0..self.nmain {
+            let p = &self.pages[i];
+            if p.size() == 0 {
+                continue;
+            }
+            match groups
+                .iter_mut()
+                .find(|(k, _)| self.pages[*k].key() == p.key())
+            {
+                Some((_, v)) => v.push(i),
+                None => groups.push((i, vec![i])),
+            }
+        }
+        groups
+            .into_iter()
+            .map(|(k, pages)| {
+                let p = &self.pages[k];
+                let (mut shape, mut axes) = (p.shape.clone(), p.axes.clone());
+                if pages.len() > 1 {
+                    shape.insert(0, pages.len());
+                    axes.insert(0, 'I');
+                }
+                Series {
+                    kind: "generic",
+                    pages,
+                    shape,
+                    axes,
+                    dtype: p.dtype,
+                    name: String::new(),
+                    levels: Vec::new(),
+                    contiguous: None,
+                    spacing: Vec::new(),
+                }
+            })
+            .collect()
+    }
+
+    /// Decodes a series (checks `limits` before allocating).
+    pub(crate) fn read_series(&self, s: &Series, limits: &Limits) -> Result<NdArray> {
+        let first = &self.pages[s.pages[0]];
+        limits.check_pixels(first.width as u64, first.height as u64)?;
+        limits.check_alloc(&s.shape, s.dtype)?;
+        fill(s.dtype, &s.shape, |out| {
+            if let Some(off) = s.contiguous {
+                if first.dtype.size() * 8 != first.bps as usize || first.dtype == DType::Bool {
+                    return Err(Error::decoding(
+                        "contiguous series with packed samples are not supported",
+                    ));
+                }
+                self.data.read_at(off, out)?;
+                if self.fmt.big_endian != cfg!(target_endian = "big") {
+                    crate::codecs::swap(out, first.dtype.size());
+                }
+                return Ok(());
+            }
+            let pb = first.nbytes();
+            let need = out.len() / pb.max(1);
+            if pb == 0 || need > s.pages.len() || need * pb != out.len() {
+                return Err(Error::decoding("the series' pages do not match its shape"));
+            }
+            let jobs: Vec<(usize, &mut [u8])> = s.pages[..need]
+                .iter()
+                .copied()
+                .zip(out.chunks_mut(pb))
+                .collect();
+            let many = jobs.len() > 1;
+            let run = |(p, chunk): (usize, &mut [u8])| {
+                let page = &self.pages[p];
+                if page.nbytes() != chunk.len() {
+                    return Err(Error::decoding("pages of a series differ in size"));
+                }
+                page.decode_into(&self.data, &self.fmt, chunk, !many)
+            };
+            if many {
+                jobs.into_par_iter().try_for_each(run)
+            } else {
+                jobs.into_iter().try_for_each(run)
+            }
+        })
+    }
+
+    /// Decodes one page.
+    pub(crate) fn read_page(&self, p: usize, limits: &Limits) -> Result<NdArray> {
+        let page = &self.pages[p];
+        limits.check_pixels(page.width as u64, page.height as u64)?;
+        limits.check_alloc(&page.shape, page.dtype)?;
+        fill(page.dtype, &page.shape, |out| {
+            page.decode_into(&self.data, &self.fmt, out, true)
+        })
+    }
+}
+
+/// Allocates a zeroed array of `dtype`/`shape` and lets `f` fill its bytes (native order).
+pub(crate) fn fill(
+    dtype: DType,
+    shape: &[usize],
+    f: impl FnOnce(&mut [u8]) -> Result<()>,
+) -> Result<NdArray> {
+    let n = product(shape);
+    macro_rules! typed {
+        ($t:ty) => {{
+            let mut v = vec![<$t>::default(); n];
+            f(bytemuck::cast_slice_mut(&mut v))?;
+            NdArray::from_shape_vec(shape, v)
+        }};
+    }
+    match dtype {
+        DType::Bool => {
+            let mut v = vec![0u8; n];
+            f(&mut v)?;
+            NdArray::from_shape_vec(shape, v.into_iter().map(|b| b != 0).collect::<Vec<bool>>())
+        }
+        DType::U8 => typed!(u8),
+        DType::U16 => typed!(u16),
+        DType::U32 => typed!(u32),
+        DType::U64 => typed!(u64),
+        DType::I8 => typed!(i8),
+        DType::I16 => typed!(i16),
+        DType::I32 => typed!(i32),
+        DType::I64 => typed!(i64),
+        DType::F32 => typed!(f32),
+        DType::F64 => typed!(f64),
+        d => Err(Error::decoding(format!("dtype {d} is not supported"))),
+    }
+}
+
+pub(crate) fn is_shaped_desc(d: &str) -> bool {
+    d.starts_with("{\"shape\":") || d.starts_with("shape=(")
+}
+
+pub(crate) struct ShapedMeta {
+    pub shape: Vec<usize>,
+    pub axes: Option<String>,
+    pub name: String,
+    pub truncated: bool,
+    pub json: Option<serde_json::Value>,
+}
+
+pub(crate) fn parse_shaped(d: &str) -> Option<ShapedMeta> {
+    if let Some(rest) = d.strip_prefix("shape=(") {
+        let inner = rest.split(')').next()?;
+        let shape = inner
+            .split(',')
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| s.trim().parse().ok())
+            .collect::<Option<Vec<usize>>>()?;
+        return Some(ShapedMeta {
+            shape,
+            axes: None,
+            name: String::new(),
+            truncated: false,
+            json: None,
+        });
+    }
+    let v: serde_json::Value = serde_json::from_str(d.trim_end_matches('\0')).ok()?;
+    let shape = v
+        .get("shape")?
+        .as_array()?
+        .iter()
+        .map(|x| x.as_u64().map(|u| u as usize))
+        .collect::<Option<Vec<_>>>()?;
+    Some(ShapedMeta {
+        shape,
+        axes: v.get("axes").and_then(|a| a.as_str()).map(str::to_owned),
+        name: v
+            .get("name")
+            .and_then(|a| a.as_str())
+            .unwrap_or("")
+            .to_owned(),
+        truncated: v
+            .get("truncated")
+            .and_then(|a| a.as_bool())
+            .unwrap_or(false),
+        json: Some(v),
+    })
+}
+
+/// tifffile's `reshape_axes`: the axes letters of `shape` carried over to `newshape`.
+pub(crate) fn reshape_axes(axes: &str, shape: &[usize], newshape: &[usize]) -> String {
+    let axes: Vec<char> = axes.chars().collect();
+    if axes.len() != shape.len() || product(shape) != product(newshape) || newshape.is_empty() {
+        return "Q".repeat(newshape.len());
+    }
+    let lendiff = shape.len().saturating_sub(newshape.len());
+    let mut ns_all = newshape.to_vec();
+    ns_all.extend(std::iter::repeat_n(1, lendiff));
+    let mut i = shape.len() as isize - 1;
+    let (mut prodns, mut prods) = (1usize, 1usize);
+    let mut result = Vec::new();
+    for &ns in ns_all.iter().rev() {
+        prodns *= ns;
+        while i > 0 && shape[i as usize] == 1 && ns != 1 {
+            i -= 1;
+        }
+        if i >= 0 && ns == shape[i as usize] && prodns == prods * shape[i as usize] {
+            prods *= shape[i as usize];
+            result.push(axes[i as usize]);
+            i -= 1;
+        } else {
+            result.push('Q');
+        }
+    }
+    result[lendiff..].iter().rev().collect()
+}

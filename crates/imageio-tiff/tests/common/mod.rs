@@ -1,0 +1,71 @@
+#![allow(dead_code)]
+use std::path::PathBuf;
+
+use imageio_core::{ImageFile, Index, Mode, OpenArgs, Options, Resource, Value};
+
+// link the plugin
+use imageio_tiff as _;
+
+pub fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+pub fn fixture(name: &str) -> PathBuf {
+    workspace().join("fixtures/tiff").join(name)
+}
+
+pub fn python() -> PathBuf {
+    if let Some(p) = std::env::var_os("IMAGEIO_TEST_PYTHON") {
+        return PathBuf::from(p);
+    }
+    let p = workspace().join("target/pyenv/bin/python");
+    assert!(
+        p.exists(),
+        "no Python venv at {}: run `cargo xtask pyenv`",
+        p.display()
+    );
+    p
+}
+
+pub fn args(options: Options) -> OpenArgs {
+    OpenArgs {
+        plugin: Some("tiff".into()),
+        options,
+        ..Default::default()
+    }
+}
+
+pub fn open_read<'a>(
+    res: impl Into<Resource<'a>>,
+    options: Options,
+) -> imageio_core::Result<ImageFile<'a>> {
+    imageio_core::open(res.into(), Mode::Read, &args(options))
+}
+
+pub fn index_of(v: &serde_json::Value) -> Index {
+    match v {
+        serde_json::Value::Null => Index::Default,
+        serde_json::Value::String(s) if s == "all" => Index::All,
+        serde_json::Value::Number(n) => Index::At(n.as_u64().unwrap() as usize),
+        other => panic!("bad index {other}"),
+    }
+}
+
+pub fn json_options(v: Option<&serde_json::Value>) -> Options {
+    let mut o = Options::new();
+    if let Some(serde_json::Value::Object(m)) = v {
+        for (k, v) in m {
+            let val = match v {
+                serde_json::Value::Bool(b) => Value::Bool(*b),
+                serde_json::Value::Number(n) => Value::Int(n.as_i64().unwrap()),
+                serde_json::Value::String(s) => Value::Str(s.clone()),
+                other => panic!("option {other}"),
+            };
+            o.set(k.clone(), val);
+        }
+    }
+    o
+}

@@ -1,0 +1,276 @@
+#!/usr/bin/env python3
+"""Generate the TIFF fixtures (written by tifffile) and their manifest.
+
+Usage (from the repo root)::
+
+    python xtask/python/gen_tiff.py --out fixtures/tiff --standard /work/shared/fixtures/standard
+
+Every fixture is written by tifffile (imagecodecs for the codecs) from seeded
+random data and kept small.  The expected array of each case is what tifffile
+reads back: ``TiffFile.series[k].asarray()`` (index k), ``pages[p].asarray()``
+(option page), ``series[k].levels[l].asarray()`` (option level), or all series
+stacked (index "all").  float16 data are widened to float32, because
+imageio-rs has no float16 dtype.  Standard images (``standard:NAME``) are read
+the same way.  Rerunning the script gives byte-identical files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+import uuid
+
+import numpy as np
+import tifffile
+
+# OME-XML carries a random UUID: make it fixed so reruns give identical files
+uuid.uuid1 = uuid.uuid4 = lambda *a, **k: uuid.UUID(int=0x1234567890ABCDEF)
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import _validate_case, array_sha256, package_versions  # noqa: E402
+
+
+def write_manifest(path, cases, info):
+    """Like common.write_manifest, but a case is keyed by (file, index, options)."""
+    import json
+
+    seen = set()
+    for c in cases:
+        _validate_case(c)
+        key = (c["file"], json.dumps(c["index"]), json.dumps(c.get("options"), sort_keys=True))
+        if key in seen:
+            raise ValueError(f"duplicate manifest case {key}")
+        seen.add(key)
+    doc = dict(info)
+    doc["cases"] = cases
+    with open(path, "w", encoding="utf-8", newline="\n") as f:
+        f.write(json.dumps(doc, indent=1, ensure_ascii=False, allow_nan=False) + "\n")
+
+DATETIME = "2015:05:09 09:08:29"
+
+
+def rng(seed):
+    return np.random.default_rng(seed)
+
+
+def data(shape, dtype, seed=1):
+    r = rng(seed)
+    dt = np.dtype(dtype)
+    if dt == np.bool_:
+        return r.integers(0, 2, shape).astype(bool)
+    if dt.kind == "f":
+        return (r.standard_normal(shape) * 100).astype(dt)
+    info = np.iinfo(dt)
+    return r.integers(info.min, info.max, shape, dtype=dt, endpoint=True)
+
+
+def smooth(shape, dtype, seed=1):
+    """Compressible data (gradients + a little noise) for codec cases."""
+    r = rng(seed)
+    grid = np.indices(shape).sum(axis=0).astype(np.float64)
+    a = grid * 3 + r.integers(0, 4, shape)
+    dt = np.dtype(dtype)
+    if dt.kind == "f":
+        return (a / 7.0).astype(dt)
+    return (a % (np.iinfo(dt).max if dt.itemsize == 1 else 4000)).astype(dt)
+
+
+class Gen:
+    def __init__(self, out, standard):
+        self.out = out
+        self.standard = standard
+        self.cases = []
+
+    def add(self, file, arr, index=None, note="", options=None, meta=None, props=None, expect_from="tifffile"):
+        arr = np.asarray(arr)
+        if arr.dtype == np.float16:
+            arr = arr.astype(np.float32)
+            expect_from = "tifffile (float16 widened to float32)"
+        c = {
+            "file": file,
+            "index": index,
+            "shape": [int(n) for n in arr.shape],
+            "dtype": str(arr.dtype),
+            "sha256": array_sha256(arr),
+            "expect_from": expect_from,
+            "note": note,
+        }
+        if options:
+            c["options"] = options
+        if file.startswith("jpeg"):
+            # lossy: decoders differ by rounding; keep tifffile's pixels for a tolerance check
+            raw = file.replace(".tif", f".s{index}.expected.raw")
+            with open(os.path.join(self.out, raw), "wb") as f:
+                f.write(np.ascontiguousarray(arr).tobytes())
+            c["tolerance"] = {"raw": raw, "max_abs": 12, "mean_abs": 1.0}
+        if meta:
+            c["meta"] = meta
+        if props:
+            c["props"] = props
+        self.cases.append(c)
+
+    def write(self, name, arrays, writer_kw=None, note="", meta_first=None, cases=True, **kw):
+        """Write `arrays` (each one write call with its own kwargs) and add a case per series."""
+        path = os.path.join(self.out, name)
+        with tifffile.TiffWriter(path, **(writer_kw or {})) as tw:
+            for a, k in arrays:
+                tw.write(a, **{**kw, **k})
+        if cases:
+            self.add_series_cases(name, path, note, meta_first)
+        return path
+
+    def add_series_cases(self, name, path, note, meta_first=None):
+        with tifffile.TiffFile(path) as tf:
+            for k, s in enumerate(tf.series):
+                m = dict(meta_first or {}) if k == 0 else None
+                props = {"axes": s.axes}
+                self.add(name, s.asarray(), index=k, note=f"{note} (series {k}, {s.kind})", meta=m, props=props)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", default="fixtures/tiff")
+    ap.add_argument("--standard", default="/work/shared/fixtures/standard")
+    args = ap.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    for f in os.listdir(args.out):
+        if f.endswith((".tif", ".tiff", ".btf", ".raw")):
+            os.remove(os.path.join(args.out, f))
+    g = Gen(args.out, args.standard)
+    W = dict(datetime=DATETIME)
+
+    # every dtype, both byte orders
+    for dt in ["uint8", "uint16", "uint32", "uint64", "int8", "int16", "int32", "int64", "float16", "float32", "float64", "bool"]:
+        a = data((5, 7), dt, seed=len(dt))
+        g.write(f"dtype_{dt}.tif", [(a, {})], note=f"{dt} gray", **W)
+        g.write(f"dtype_{dt}_be.tif", [(a, {})], writer_kw=dict(byteorder=">"), note=f"{dt} big endian", **W)
+
+    # compression x predictor, strips (several) and tiles
+    codecs = ["none", "lzw", "zlib", "zstd", "packbits"]
+    for comp in codecs:
+        for dt, pred in [("uint8", None), ("uint8", 2), ("uint16", None), ("uint16", 2), ("int32", 2), ("float32", None), ("float32", 3), ("float64", 3)]:
+            if comp in ("none", "packbits") and pred:
+                continue
+            a = smooth((40, 34, 3) if dt == "uint8" else (40, 34), dt, seed=3)
+            kw = dict(compression=None if comp == "none" else comp, predictor=pred, rowsperstrip=8)
+            if a.ndim == 3:
+                kw["photometric"] = "rgb"
+            g.write(f"comp_{comp}_{dt}_p{pred or 1}.tif", [(a, {})], note=f"{comp} predictor {pred} strips", **kw)
+            g.write(f"comp_{comp}_{dt}_p{pred or 1}_tiled.tif", [(a, {})], note=f"{comp} predictor {pred} tiles",
+                    **{**kw, "rowsperstrip": None, "tile": (16, 16)})
+    # big-endian compressed with predictor
+    g.write("comp_zlib_uint16_p2_be.tif", [(smooth((33, 20), "uint16"), {})], writer_kw=dict(byteorder=">"),
+            compression="zlib", predictor=2, rowsperstrip=5, note="big endian deflate predictor")
+    g.write("comp_lzw_float32_p3_be.tif", [(smooth((33, 20), "float32"), {})], writer_kw=dict(byteorder=">"),
+            compression="lzw", predictor=3, tile=(16, 16), note="big endian float predictor tiles")
+    # JPEG: gray and RGB (YCbCr subsampled by default in tifffile)
+    g.write("jpeg_gray.tif", [(smooth((48, 40), "uint8"), {})], compression="jpeg", rowsperstrip=16, note="jpeg gray")
+    g.write("jpeg_rgb.tif", [(smooth((48, 64, 3), "uint8"), {})], compression="jpeg", photometric="rgb", rowsperstrip=16, note="jpeg ycbcr")
+    g.write("jpeg_rgb_tiled.tif", [(smooth((48, 64, 3), "uint8"), {})], compression="jpeg", photometric="rgb", tile=(32, 32), note="jpeg tiles")
+
+    # photometric variants
+    g.write("rgb.tif", [(data((9, 11, 3), "uint8"), {})], photometric="rgb", note="rgb contig")
+    g.write("rgba.tif", [(data((9, 11, 4), "uint8"), {})], photometric="rgb", extrasamples=["unassalpha"], note="rgba")
+    g.write("rgb_planar.tif", [(data((3, 9, 11), "uint16"), {})], photometric="rgb", planarconfig="separate", note="planar")
+    g.write("rgb_planar_lzw_tiled.tif", [(smooth((3, 40, 36), "uint16"), {})], photometric="rgb", planarconfig="separate",
+            compression="lzw", tile=(16, 16), note="planar tiles")
+    g.write("miniswhite.tif", [(data((9, 11), "uint8"), {})], photometric="miniswhite", note="miniswhite raw values")
+    g.write("cmyk.tif", [(data((9, 11, 4), "uint8"), {})], photometric="separated", note="cmyk")
+    cmap = (np.arange(3 * 256, dtype=np.uint16).reshape(3, 256) * 77) % 65535
+    pal = data((9, 11), "uint8")
+    g.write("palette.tif", [(pal, {})], photometric="palette", colormap=cmap, note="palette indices")
+    g.add("palette.tif", np.moveaxis(cmap[:, pal], 0, -1), index=0, options={"apply_colormap": True}, note="palette applied")
+    g.write("packed4.tif", [(data((9, 11), "uint8") % 16, {})], bitspersample=4, note="4-bit packed")
+    g.write("packed12.tif", [(data((9, 11), "uint16") % 4096, {})], bitspersample=12, note="12-bit packed")
+    g.write("bilevel.tif", [(data((13, 21), "bool"), {})], note="1 bit")
+
+    # BigTIFF, volumetric, tiles with depth
+    g.write("bigtiff.tif", [(data((3, 10, 12), "uint16"), {})], writer_kw=dict(bigtiff=True), photometric="minisblack", note="bigtiff volume")
+    g.write("bigtiff_be_tiled.tif", [(smooth((40, 40), "int16"), {})], writer_kw=dict(bigtiff=True, byteorder=">"),
+            tile=(16, 16), compression="zlib", note="bigtiff be tiled")
+    g.write("volumetric.tif", [(data((4, 20, 18), "uint8"), {})], volumetric=True, photometric="minisblack", note="ImageDepth")
+    g.write("volumetric_tiled.tif", [(smooth((4, 40, 36), "uint16"), {})], volumetric=True, tile=(2, 16, 16), photometric="minisblack",
+            compression="zlib", note="tile depth")
+
+    # shaped N-d, multiple series, truncated, contiguous
+    g.write("shaped_nd.tif", [(data((2, 3, 4, 8, 10), "uint16"), {})], note="shaped 5-d",
+            meta_first={"is_shaped": True})
+    g.write("shaped_rgb_stack.tif", [(data((6, 12, 14, 3), "uint8"), {})], photometric="rgb", note="shaped rgb volume")
+    g.write("three_series.tif", [(data((4, 25, 25, 3), "uint8", 1), {}), (data((25, 25, 3), "uint8", 2), {}),
+                                 (data((12, 7, 3), "uint8", 3), {})], photometric="rgb", note="three writes")
+    path = os.path.join(g.out, "three_series.tif")
+    with tifffile.TiffFile(path) as tf:
+        for p in range(len(tf.pages)):
+            g.add("three_series.tif", tf.pages[p].asarray(), index="all", options={"page": p}, note=f"flat page {p}")
+        g.add("three_series.tif", tf.series[0].pages[1].asarray(), index=0, options={"page": 1}, note="page 1 of series 0")
+    g.write("truncated.tif", [(data((5, 16, 12), "uint16"), {})], truncate=True, note="truncated shaped series")
+    with tifffile.TiffWriter(os.path.join(g.out, "contiguous.tif")) as tw:
+        tw.write(data((16, 12), "uint8", 1), contiguous=True)
+        tw.write(data((16, 12), "uint8", 2), contiguous=True)
+        tw.write(data((16, 12), "uint8", 3), contiguous=True)
+    g.add_series_cases("contiguous.tif", os.path.join(g.out, "contiguous.tif"), "contiguous series")
+    g.write("generic_pages.tif", [(data((10, 12), "uint8", i), {"metadata": None}) for i in range(3)]
+            + [(data((7, 5), "uint16", 9), {"metadata": None})], note="no metadata: generic series")
+    with tifffile.TiffFile(os.path.join(g.out, "generic_pages.tif")) as tf:
+        g.add("generic_pages.tif", tf.pages[3].asarray(), index="all", options={"page": 3}, note="flat page 3")
+    g.write("stack_all.tif", [(data((6, 7), "int16", i), {}) for i in range(3)], note="equal series")
+    with tifffile.TiffFile(os.path.join(g.out, "stack_all.tif")) as tf:
+        g.add("stack_all.tif", np.stack([s.asarray() for s in tf.series]), index="all", note="all series stacked")
+
+    # ImageJ hyperstacks
+    ij = data((2, 3, 2, 10, 12), "uint16", 5)
+    g.write("imagej_tzcyx.tif", [(ij, {})], writer_kw=dict(imagej=True), resolution=(2.0, 2.0),
+            metadata={"axes": "TZCYX", "spacing": 3.5, "unit": "um", "finterval": 0.25,
+                      "Labels": [f"l{i}" for i in range(12)], "Ranges": (0.0, 1000.0, 5.0, 900.0),
+                      "LUTs": [np.tile(np.arange(256, dtype=np.uint8), (3, 1)), np.zeros((3, 256), np.uint8)]},
+            note="imagej TZCYX", meta_first={"is_imagej": True})
+    g.write("imagej_rgb.tif", [(data((3, 10, 12, 3), "uint8", 6), {})], writer_kw=dict(imagej=True), photometric="rgb",
+            metadata={"axes": "ZYXS"}, note="imagej rgb")
+    g.write("imagej_float.tif", [(data((4, 10, 12), "float32", 7), {})], writer_kw=dict(imagej=True), metadata={"axes": "TYX"}, note="imagej float")
+
+    # OME-TIFF with two series
+    path = os.path.join(g.out, "ome_two.ome.tif")
+    with tifffile.TiffWriter(path, ome=True) as tw:
+        tw.write(data((2, 3, 10, 12), "uint16", 8), metadata={"axes": "ZCYX", "PhysicalSizeX": 0.5, "PhysicalSizeY": 0.25,
+                                                               "PhysicalSizeZ": 2.0, "Name": "first"})
+        tw.write(data((4, 8, 6, 3), "uint8", 9), photometric="rgb", metadata={"axes": "TYXS", "Name": "second"})
+    g.add_series_cases("ome_two.ome.tif", path, "ome", {"is_ome": True})
+
+    # SubIFD pyramid
+    path = os.path.join(g.out, "pyramid.tif")
+    base = smooth((64, 48), "uint8", 4)
+    with tifffile.TiffWriter(path) as tw:
+        tw.write(base, subifds=2, tile=(16, 16), compression="zlib")
+        tw.write(base[::2, ::2], subfiletype=1, tile=(16, 16), compression="zlib")
+        tw.write(base[::4, ::4], subfiletype=1, tile=(16, 16), compression="zlib")
+    with tifffile.TiffFile(path) as tf:
+        s = tf.series[0]
+        g.add("pyramid.tif", s.asarray(), index=0, note="pyramid level 0")
+        for lv in range(1, len(s.levels)):
+            g.add("pyramid.tif", s.levels[lv].asarray(), index=0, options={"level": lv}, note=f"pyramid level {lv}")
+
+    # metadata case (upstream test_metadata_reading)
+    g.write("meta.tif", [(data((2, 3, 10, 10), "uint8"), {})], description="shape=(2,3,10,10)", software="tifffile.py",
+            resolution=(72.0, 36.0), resolutionunit="inch", metadata=None, datetime=DATETIME,
+            note="description, datetime, software, resolution",
+            meta_first={"description": "shape=(2,3,10,10)", "software": "tifffile.py",
+                        "datetime": "2015-05-09T09:08:29", "resolution": [72.0, 36.0], "resolution_unit": 2})
+
+    # standard images
+    for name in ["multipage.tif", "multipage_rgb.tif", "calcium_imaging.tif", "fei-sem-rbc.tif", "geotiff.tif"]:
+        p = os.path.join(args.standard, name)
+        with tifffile.TiffFile(p) as tf:
+            for k, s in enumerate(tf.series):
+                g.add(f"standard:{name}", s.asarray(), index=k, note=f"standard image, series {k} ({s.kind})", props={"axes": s.axes})
+            if len(tf.pages) > 1:
+                g.add(f"standard:{name}", tf.pages[1].asarray(), index=0, options={"page": 1}, note="page 1")
+
+    write_manifest(os.path.join(args.out, "manifest.json"), g.cases,
+                   {"generator": "xtask/python/gen_tiff.py", "versions": package_versions("numpy", "tifffile", "imagecodecs")})
+    print(f"{len(g.cases)} cases")
+
+
+if __name__ == "__main__":
+    main()
