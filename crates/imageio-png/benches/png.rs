@@ -7,8 +7,8 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::{criterion_group, criterion_main, Criterion};
-use imageio_core::{open, Index, Mode, NdArray, OpenArgs, Resource};
+use criterion::{Criterion, criterion_group, criterion_main};
+use imageio_core::{Index, Mode, NdArray, OpenArgs, Resource, open};
 use imageio_png as _;
 
 const W: usize = 4096;
@@ -26,11 +26,16 @@ fn synthetic() -> NdArray {
     for y in 0..H {
         for x in 0..W {
             let (fx, fy) = (x as f32 / W as f32, y as f32 / H as f32);
-            let light = 150.0 + 60.0 * (fx - 0.5) - 80.0 * ((fx - 0.55).powi(2) + (fy - 0.45).powi(2));
-            let tex = 12.0 * ((x as f32 * 0.05).sin() * (y as f32 * 0.031).cos()) + 6.0 * ((x + 2 * y) as f32 * 0.013).sin();
+            let light =
+                150.0 + 60.0 * (fx - 0.5) - 80.0 * ((fx - 0.55).powi(2) + (fy - 0.45).powi(2));
+            let tex = 12.0 * ((x as f32 * 0.05).sin() * (y as f32 * 0.031).cos())
+                + 6.0 * ((x + 2 * y) as f32 * 0.013).sin();
             for c in 0..3 {
                 // approximately normal noise: sum of 4 uniforms, σ ≈ 2
-                let n: f32 = (0..4).map(|_| (rnd() & 0xff) as f32 / 255.0 - 0.5).sum::<f32>() * 3.5;
+                let n: f32 = (0..4)
+                    .map(|_| (rnd() & 0xff) as f32 / 255.0 - 0.5)
+                    .sum::<f32>()
+                    * 3.5;
                 let v = light * [1.0, 0.8, 0.6][c] + tex + n;
                 data.push(v.clamp(0.0, 255.0) as u8);
             }
@@ -40,28 +45,42 @@ fn synthetic() -> NdArray {
 }
 
 fn encode(img: &NdArray) -> Vec<u8> {
-    let args = OpenArgs { extension: Some(".png".into()), ..Default::default() };
+    let args = OpenArgs {
+        extension: Some(".png".into()),
+        ..Default::default()
+    };
     let mut w = open(Resource::ReturnBytes, Mode::Write, &args).unwrap();
     w.write(img).unwrap();
     w.close().unwrap().unwrap()
 }
 
 fn decode(bytes: &[u8]) -> NdArray {
-    open(Resource::from(bytes), Mode::Read, &OpenArgs::default()).unwrap().read(Index::Default).unwrap()
+    open(Resource::from(bytes), Mode::Read, &OpenArgs::default())
+        .unwrap()
+        .read(Index::Default)
+        .unwrap()
 }
 
 fn bench(c: &mut Criterion) {
-    let path = std::env::var("IMAGEIO_BENCH_PNG").unwrap_or_else(|_| "/work/shared/bench/data/photo_rgb8.png".into());
+    let path = std::env::var("IMAGEIO_BENCH_PNG")
+        .unwrap_or_else(|_| "/work/shared/bench/data/photo_rgb8.png".into());
     let (img, source) = match std::fs::read(&path) {
         Ok(bytes) => (decode(&bytes), path),
         Err(_) => (synthetic(), "synthetic 4096×3072 photo-like image".into()),
     };
     let encoded = encode(&img);
-    eprintln!("png bench input: {source}; default encode: {:.2} MB", encoded.len() as f64 / 1e6);
+    eprintln!(
+        "png bench input: {source}; default encode: {:.2} MB",
+        encoded.len() as f64 / 1e6
+    );
     let mut g = c.benchmark_group("png_rgb8_4096x3072");
     g.sample_size(10).measurement_time(Duration::from_secs(8));
-    g.bench_function("decode", |b| b.iter(|| black_box(decode(black_box(&encoded)))));
-    g.bench_function("encode_default", |b| b.iter(|| black_box(encode(black_box(&img)))));
+    g.bench_function("decode", |b| {
+        b.iter(|| black_box(decode(black_box(&encoded))))
+    });
+    g.bench_function("encode_default", |b| {
+        b.iter(|| black_box(encode(black_box(&img))))
+    });
     g.finish();
 }
 

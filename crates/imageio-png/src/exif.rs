@@ -14,11 +14,19 @@ pub(crate) fn orientation(exif: &[u8]) -> Option<u16> {
     };
     let u16_at = |o: usize| -> Option<u16> {
         let b: [u8; 2] = d.get(o..o.checked_add(2)?)?.try_into().ok()?;
-        Some(if le { u16::from_le_bytes(b) } else { u16::from_be_bytes(b) })
+        Some(if le {
+            u16::from_le_bytes(b)
+        } else {
+            u16::from_be_bytes(b)
+        })
     };
     let u32_at = |o: usize| -> Option<u32> {
         let b: [u8; 4] = d.get(o..o.checked_add(4)?)?.try_into().ok()?;
-        Some(if le { u32::from_le_bytes(b) } else { u32::from_be_bytes(b) })
+        Some(if le {
+            u32::from_le_bytes(b)
+        } else {
+            u32::from_be_bytes(b)
+        })
     };
     let ifd = u32_at(4)? as usize;
     let n = u16_at(ifd)? as usize;
@@ -28,7 +36,7 @@ pub(crate) fn orientation(exif: &[u8]) -> Option<u16> {
             continue;
         }
         return match u16_at(e + 2)? {
-            3 => u16_at(e + 8),                             // SHORT
+            3 => u16_at(e + 8),                                     // SHORT
             4 => u32_at(e + 8).and_then(|v| u16::try_from(v).ok()), // LONG (non-standard)
             _ => None,
         };
@@ -85,9 +93,15 @@ mod tests {
 
     #[test]
     fn parses_both_byte_orders() {
-        let le = [b'I', b'I', 42, 0, 8, 0, 0, 0, 1, 0, 0x12, 0x01, 3, 0, 1, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        let le = [
+            b'I', b'I', 42, 0, 8, 0, 0, 0, 1, 0, 0x12, 0x01, 3, 0, 1, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0,
+            0, 0, 0,
+        ];
         assert_eq!(orientation(&le), Some(6));
-        let be = [b'M', b'M', 0, 42, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 8, 0, 0, 0, 0, 0, 0];
+        let be = [
+            b'M', b'M', 0, 42, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 8, 0, 0, 0, 0, 0,
+            0,
+        ];
         assert_eq!(orientation(&be), Some(8));
         let mut prefixed = b"Exif\0\0".to_vec();
         prefixed.extend_from_slice(&le);

@@ -150,7 +150,8 @@ mod samples;
 mod write;
 
 use imageio_core::{
-    submit_plugin, Mode, OptionKind, OptionSpec, Options, Plugin, PluginDescriptor, Request, Result, Value,
+    Mode, OptionKind, OptionSpec, Options, Plugin, PluginDescriptor, Request, Result, Value,
+    submit_plugin,
 };
 
 /// The 8-byte PNG signature.
@@ -162,8 +163,16 @@ pub fn sniff(bytes: &[u8]) -> bool {
 }
 
 const READ_OPTIONS: &[OptionSpec] = &[
-    OptionSpec::new("palette", OptionKind::Bool, "return palette indices (H, W) u8; the palette is in the metadata"),
-    OptionSpec::new("rotate", OptionKind::Bool, "apply the EXIF Orientation like Pillow's exif_transpose"),
+    OptionSpec::new(
+        "palette",
+        OptionKind::Bool,
+        "return palette indices (H, W) u8; the palette is in the metadata",
+    ),
+    OptionSpec::new(
+        "rotate",
+        OptionKind::Bool,
+        "apply the EXIF Orientation like Pillow's exif_transpose",
+    ),
 ];
 
 const WRITE_OPTIONS: &[OptionSpec] = &[
@@ -172,14 +181,38 @@ const WRITE_OPTIONS: &[OptionSpec] = &[
         OptionKind::Any,
         "none | fastest | fast (default) | balanced | high, or a zlib level 0-9",
     ),
-    OptionSpec::new("filter", OptionKind::Str, "none | sub | up | avg | paeth | adaptive | minentropy"),
-    OptionSpec::new("text", OptionKind::Any, "text chunks: a map, a list of key=value, or one key=value"),
+    OptionSpec::new(
+        "filter",
+        OptionKind::Str,
+        "none | sub | up | avg | paeth | adaptive | minentropy",
+    ),
+    OptionSpec::new(
+        "text",
+        OptionKind::Any,
+        "text chunks: a map, a list of key=value, or one key=value",
+    ),
     OptionSpec::new("icc_profile", OptionKind::Bytes, "ICC profile (iCCP chunk)"),
-    OptionSpec::new("dpi", OptionKind::Any, "resolution: one number or [x, y] (pHYs chunk)"),
+    OptionSpec::new(
+        "dpi",
+        OptionKind::Any,
+        "resolution: one number or [x, y] (pHYs chunk)",
+    ),
     OptionSpec::new("exif", OptionKind::Bytes, "EXIF block (eXIf chunk)"),
-    OptionSpec::new("duration", OptionKind::List, "APNG: ms per frame (one value or one per frame)"),
-    OptionSpec::new("fps", OptionKind::Float, "APNG: frames per second (instead of duration)"),
-    OptionSpec::new("loop", OptionKind::Int, "APNG: number of plays, 0 = forever (default)"),
+    OptionSpec::new(
+        "duration",
+        OptionKind::List,
+        "APNG: ms per frame (one value or one per frame)",
+    ),
+    OptionSpec::new(
+        "fps",
+        OptionKind::Float,
+        "APNG: frames per second (instead of duration)",
+    ),
+    OptionSpec::new(
+        "loop",
+        OptionKind::Int,
+        "APNG: number of plays, 0 = forever (default)",
+    ),
 ];
 
 fn open<'a>(req: Request<'a>) -> Result<Box<dyn Plugin + 'a>> {

@@ -3,7 +3,8 @@
 use std::io::ErrorKind;
 
 use imageio_core::{
-    Error, ImageProperties, Index, Metadata, NdArray, Plugin, Request, Result, Source, SourceReader, Value,
+    Error, ImageProperties, Index, Metadata, NdArray, Plugin, Request, Result, Source,
+    SourceReader, Value,
 };
 use png::{BlendOp, ColorType, DisposeOp, Transformations};
 
@@ -13,7 +14,9 @@ use crate::samples::{self, Buf, Layout, Rect};
 /// Maps a `png` decoding error to ours.
 pub(crate) fn png_err(e: png::DecodingError) -> Error {
     match e {
-        png::DecodingError::LimitsExceeded => Error::limits("the PNG decoder's memory limit was exceeded"),
+        png::DecodingError::LimitsExceeded => {
+            Error::limits("the PNG decoder's memory limit was exceeded")
+        }
         png::DecodingError::IoError(io) if io.kind() == ErrorKind::UnexpectedEof => {
             Error::decoding("truncated PNG (unexpected end of data)")
         }
@@ -111,7 +114,14 @@ impl<'a> PngReader<'a> {
             loop_count,
             orientation: info.exif_metadata.as_deref().and_then(exif::orientation),
         };
-        Ok(PngReader { source, req_limits: req.limits, png_limits, header, rotate, cursor: None })
+        Ok(PngReader {
+            source,
+            req_limits: req.limits,
+            png_limits,
+            header,
+            rotate,
+            cursor: None,
+        })
     }
 
     fn frame_shape(&self) -> Vec<usize> {
@@ -134,7 +144,8 @@ impl<'a> PngReader<'a> {
     fn check_limits(&self, frames: usize) -> Result<()> {
         let h = &self.header;
         let shape = self.frame_shape();
-        self.req_limits.check_pixels(h.width as u64, h.height as u64)?;
+        self.req_limits
+            .check_pixels(h.width as u64, h.height as u64)?;
         let mut full = vec![frames];
         full.extend_from_slice(&shape);
         self.req_limits.check_alloc(&full, h.layout.dtype)?;
@@ -158,13 +169,22 @@ impl<'a> PngReader<'a> {
     fn read_still(&mut self) -> Result<NdArray> {
         self.check_limits(1)?;
         let mut reader = new_reader(&self.source, self.png_limits)?;
-        let size = reader.output_buffer_size().ok_or_else(|| Error::limits("image too large"))?;
+        let size = reader
+            .output_buffer_size()
+            .ok_or_else(|| Error::limits("image too large"))?;
         let mut raw = vec![0u8; size];
         let out = reader.next_frame(&mut raw).map_err(png_err)?;
         // Chunks after IDAT (eXIf may be there); a damaged tail is ignored like Pillow does.
         let _ = reader.finish();
-        let orientation = reader.info().exif_metadata.as_deref().and_then(exif::orientation);
-        let buf = self.header.layout.convert(raw, out.line_size, out.width as usize, out.height as usize);
+        let orientation = reader
+            .info()
+            .exif_metadata
+            .as_deref()
+            .and_then(exif::orientation);
+        let buf =
+            self.header
+                .layout
+                .convert(raw, out.line_size, out.width as usize, out.height as usize);
         self.finish_image(buf, orientation)
     }
 
@@ -174,7 +194,9 @@ impl<'a> PngReader<'a> {
         if self.cursor.as_ref().is_none_or(|c| c.next > n) {
             self.check_limits(1)?;
             let reader = new_reader(&self.source, self.png_limits)?;
-            let size = reader.output_buffer_size().ok_or_else(|| Error::limits("image too large"))?;
+            let size = reader
+                .output_buffer_size()
+                .ok_or_else(|| Error::limits("image too large"))?;
             self.cursor = Some(Cursor {
                 reader,
                 next: 0,
@@ -227,7 +249,10 @@ impl<'a> PngReader<'a> {
     }
 }
 
-fn new_reader<'a>(source: &Source<'a>, limits: png::Limits) -> Result<png::Reader<SourceReader<'a>>> {
+fn new_reader<'a>(
+    source: &Source<'a>,
+    limits: png::Limits,
+) -> Result<png::Reader<SourceReader<'a>>> {
     let mut dec = png::Decoder::new_with_limits(source.reader()?, limits);
     dec.set_transformations(Transformations::IDENTITY);
     dec.read_info().map_err(png_err)
@@ -235,7 +260,11 @@ fn new_reader<'a>(source: &Source<'a>, limits: png::Limits) -> Result<png::Reade
 
 /// Pillow's APNG duration: `delay_num / delay_den` seconds in ms, `delay_den == 0` meaning 100.
 fn duration_ms(fc: &png::FrameControl) -> f64 {
-    let den = if fc.delay_den == 0 { 100.0 } else { fc.delay_den as f64 };
+    let den = if fc.delay_den == 0 {
+        100.0
+    } else {
+        fc.delay_den as f64
+    };
     fc.delay_num as f64 / den * 1000.0
 }
 
@@ -246,16 +275,28 @@ fn advance(c: &mut Cursor<'_>, h: &Header) -> Result<()> {
     // A default image outside the animation has no fcTL: full canvas, no dispose, SOURCE.
     let default_image = c.next == 0 && h.default_separate;
     let (x, y, dispose_op, blend_op) = match fc {
-        Some(f) if !default_image => (f.x_offset as usize, f.y_offset as usize, f.dispose_op, f.blend_op),
+        Some(f) if !default_image => (
+            f.x_offset as usize,
+            f.y_offset as usize,
+            f.dispose_op,
+            f.blend_op,
+        ),
         _ => (0, 0, DisposeOp::None, BlendOp::Source),
     };
-    let rect = Rect { x, y, w: out.width as usize, h: out.height as usize };
+    let rect = Rect {
+        x,
+        y,
+        w: out.width as usize,
+        h: out.height as usize,
+    };
     let (cw, chh) = (h.width as usize, h.height as usize);
     if rect.x + rect.w > cw || rect.y + rect.h > chh {
         return Err(Error::decoding("APNG frame lies outside the canvas"));
     }
     let n = out.buffer_size();
-    let sub = h.layout.convert(c.raw[..n].to_vec(), out.line_size, rect.w, rect.h);
+    let sub = h
+        .layout
+        .convert(c.raw[..n].to_vec(), out.line_size, rect.w, rect.h);
     let ch = h.layout.channels;
     let first = c.next == 0;
     if first {
@@ -277,7 +318,10 @@ fn advance(c: &mut Cursor<'_>, h: &Header) -> Result<()> {
                 DisposeOp::None => None,
                 DisposeOp::Background => Some(Dispose::Background(rect)),
                 DisposeOp::Previous if first => Some(Dispose::Background(rect)),
-                DisposeOp::Previous => Some(Dispose::Previous(rect, samples::crop($canvas, cw, ch, rect))),
+                DisposeOp::Previous => Some(Dispose::Previous(
+                    rect,
+                    samples::crop($canvas, cw, ch, rect),
+                )),
             };
             if blend_op == BlendOp::Over && !first {
                 if h.layout.indices {
@@ -300,7 +344,9 @@ fn advance(c: &mut Cursor<'_>, h: &Header) -> Result<()> {
         (Buf::U8(cv), Buf::U8(s), PendingDispose::U8(d)) => compose!(cv, s, Some(d), U8),
         (Buf::U8(cv), Buf::U8(s), PendingDispose::None) => compose!(cv, s, None::<Dispose<u8>>, U8),
         (Buf::U16(cv), Buf::U16(s), PendingDispose::U16(d)) => compose!(cv, s, Some(d), U16),
-        (Buf::U16(cv), Buf::U16(s), PendingDispose::None) => compose!(cv, s, None::<Dispose<u16>>, U16),
+        (Buf::U16(cv), Buf::U16(s), PendingDispose::None) => {
+            compose!(cv, s, None::<Dispose<u16>>, U16)
+        }
         _ => return Err(Error::decoding("inconsistent APNG frame sample types")),
     }
     c.next += 1;
@@ -321,7 +367,11 @@ impl Plugin for PngReader<'_> {
         if position >= self.header.n_frames {
             return Ok(None);
         }
-        if self.header.animated { self.read_frame(position).map(Some) } else { self.read_still().map(Some) }
+        if self.header.animated {
+            self.read_frame(position).map(Some)
+        } else {
+            self.read_still().map(Some)
+        }
     }
 
     fn properties(&mut self, index: Index) -> Result<ImageProperties> {
@@ -369,11 +419,17 @@ impl Plugin for PngReader<'_> {
         if let Some(p) = info.pixel_dims {
             match p.unit {
                 png::Unit::Meter => {
-                    let dpi = vec![Value::Float(p.xppu as f64 * 0.0254), Value::Float(p.yppu as f64 * 0.0254)];
+                    let dpi = vec![
+                        Value::Float(p.xppu as f64 * 0.0254),
+                        Value::Float(p.yppu as f64 * 0.0254),
+                    ];
                     m.insert("dpi".into(), Value::List(dpi));
                 }
                 png::Unit::Unspecified => {
-                    m.insert("aspect".into(), Value::List(vec![p.xppu.into(), p.yppu.into()]));
+                    m.insert(
+                        "aspect".into(),
+                        Value::List(vec![p.xppu.into(), p.yppu.into()]),
+                    );
                 }
             }
         }
@@ -414,15 +470,25 @@ impl Plugin for PngReader<'_> {
         if h.animated {
             m.insert("n_frames".into(), Value::Int(h.n_frames as i64));
             m.insert("loop".into(), Value::Int(h.loop_count as i64));
-            let durations: Vec<Value> =
-                fctls.iter().map(|f| Value::Float(f.as_ref().map_or(0.0, duration_ms))).collect();
+            let durations: Vec<Value> = fctls
+                .iter()
+                .map(|f| Value::Float(f.as_ref().map_or(0.0, duration_ms)))
+                .collect();
             if let Some(Some(fc)) = fctls.get(frame) {
                 m.insert("duration".into(), Value::Float(duration_ms(fc)));
                 if matches!(index, Index::At(_)) {
                     m.insert("disposal".into(), Value::Int(fc.dispose_op as i64));
                     m.insert("blend".into(), Value::Int(fc.blend_op as i64));
-                    let bbox = [fc.x_offset, fc.y_offset, fc.x_offset + fc.width, fc.y_offset + fc.height];
-                    m.insert("bbox".into(), Value::List(bbox.iter().map(|&v| v.into()).collect()));
+                    let bbox = [
+                        fc.x_offset,
+                        fc.y_offset,
+                        fc.x_offset + fc.width,
+                        fc.y_offset + fc.height,
+                    ];
+                    m.insert(
+                        "bbox".into(),
+                        Value::List(bbox.iter().map(|&v| v.into()).collect()),
+                    );
                 }
             } else {
                 m.insert("duration".into(), Value::Float(0.0));

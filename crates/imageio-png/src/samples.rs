@@ -24,7 +24,9 @@ impl Buf {
     /// Wraps the buffer as an array of `shape` and `dtype` (Bool, U8 or U16).
     pub(crate) fn into_ndarray(self, shape: &[usize], dtype: DType) -> Result<NdArray> {
         match (self, dtype) {
-            (Buf::U8(v), DType::Bool) => NdArray::from_shape_vec(shape, v.into_iter().map(|x| x != 0).collect()),
+            (Buf::U8(v), DType::Bool) => {
+                NdArray::from_shape_vec(shape, v.into_iter().map(|x| x != 0).collect())
+            }
             (Buf::U8(v), _) => NdArray::from_shape_vec(shape, v),
             (Buf::U16(v), _) => NdArray::from_shape_vec(shape, v),
         }
@@ -126,7 +128,11 @@ impl Layout {
 
     /// Output shape of a `width × height` image.
     pub(crate) fn shape(&self, height: usize, width: usize) -> Vec<usize> {
-        if self.channels == 1 { vec![height, width] } else { vec![height, width, self.channels] }
+        if self.channels == 1 {
+            vec![height, width]
+        } else {
+            vec![height, width, self.channels]
+        }
     }
 
     /// True when the output has an alpha channel (the last one) used by APNG `OVER` blending.
@@ -140,13 +146,22 @@ impl Layout {
             return None;
         }
         let c = if self.palette_trns { 4 } else { 3 };
-        let data: Vec<u8> = self.palette[..self.palette_len].iter().flat_map(|p| p[..c].to_vec()).collect();
+        let data: Vec<u8> = self.palette[..self.palette_len]
+            .iter()
+            .flat_map(|p| p[..c].to_vec())
+            .collect();
         NdArray::from_shape_vec(&[self.palette_len, c], data).ok()
     }
 
     /// Converts a decoded (sub)frame of raw rows into the output layout. Takes the buffer so
     /// that 8-bit images that need no conversion are returned without a copy.
-    pub(crate) fn convert(&self, mut raw: Vec<u8>, line: usize, width: usize, height: usize) -> Buf {
+    pub(crate) fn convert(
+        &self,
+        mut raw: Vec<u8>,
+        line: usize,
+        width: usize,
+        height: usize,
+    ) -> Buf {
         let out_row = width * self.channels;
         if self.depth == 8
             && !self.indices
@@ -347,7 +362,13 @@ pub(crate) fn over<T: Sample>(canvas: &mut [T], cw: usize, c: usize, r: Rect, su
 
 /// APNG `OVER` for palette indices: an index whose palette entry is fully transparent keeps
 /// the old index; any other index replaces it.
-pub(crate) fn over_indices<T: Sample>(canvas: &mut [T], cw: usize, r: Rect, sub: &[T], palette: &[[u8; 4]]) {
+pub(crate) fn over_indices<T: Sample>(
+    canvas: &mut [T],
+    cw: usize,
+    r: Rect,
+    sub: &[T],
+    palette: &[[u8; 4]],
+) {
     for row in 0..r.h {
         let dst = (r.y + row) * cw + r.x;
         for x in 0..r.w {

@@ -74,34 +74,54 @@ fn scalar_text(v: &Value) -> Result<String> {
         Value::Int(i) => i.to_string(),
         Value::Float(f) => f.to_string(),
         Value::Bool(b) => b.to_string(),
-        other => return Err(Error::invalid_argument(format!("text values must be text, not {other:?}"))),
+        other => {
+            return Err(Error::invalid_argument(format!(
+                "text values must be text, not {other:?}"
+            )));
+        }
     })
 }
 
 fn parse_pair(s: &str) -> Result<(String, String)> {
-    let (k, v) = s
-        .split_once('=')
-        .ok_or_else(|| Error::invalid_argument(format!("text entry `{s}` is not of the form key=value")))?;
+    let (k, v) = s.split_once('=').ok_or_else(|| {
+        Error::invalid_argument(format!("text entry `{s}` is not of the form key=value"))
+    })?;
     Ok((k.to_owned(), v.to_owned()))
 }
 
 fn parse_text(v: &Value) -> Result<Vec<(String, String)>> {
     let pairs = match v {
-        Value::Map(m) => m.iter().map(|(k, v)| Ok((k.clone(), scalar_text(v)?))).collect::<Result<Vec<_>>>()?,
+        Value::Map(m) => m
+            .iter()
+            .map(|(k, v)| Ok((k.clone(), scalar_text(v)?)))
+            .collect::<Result<Vec<_>>>()?,
         Value::List(l) => l
             .iter()
             .map(|e| match e {
                 Value::Str(s) => parse_pair(s),
-                Value::List(kv) if kv.len() == 2 => Ok((scalar_text(&kv[0])?, scalar_text(&kv[1])?)),
-                other => Err(Error::invalid_argument(format!("text entry {other:?} is not key=value"))),
+                Value::List(kv) if kv.len() == 2 => {
+                    Ok((scalar_text(&kv[0])?, scalar_text(&kv[1])?))
+                }
+                other => Err(Error::invalid_argument(format!(
+                    "text entry {other:?} is not key=value"
+                ))),
             })
             .collect::<Result<Vec<_>>>()?,
         Value::Str(s) => vec![parse_pair(s)?],
-        other => return Err(Error::invalid_argument(format!("text must be a map or a list of key=value, not {other:?}"))),
+        other => {
+            return Err(Error::invalid_argument(format!(
+                "text must be a map or a list of key=value, not {other:?}"
+            )));
+        }
     };
     for (k, _) in &pairs {
         let latin1 = k.chars().all(|c| (c as u32) < 256 && c != '\0');
-        if k.is_empty() || k.chars().count() > 79 || !latin1 || k.starts_with(' ') || k.ends_with(' ') {
+        if k.is_empty()
+            || k.chars().count() > 79
+            || !latin1
+            || k.starts_with(' ')
+            || k.ends_with(' ')
+        {
             return Err(Error::invalid_argument(format!(
                 "text keyword `{k}` must be 1-79 Latin-1 characters without leading/trailing spaces"
             )));
@@ -111,9 +131,16 @@ fn parse_text(v: &Value) -> Result<Vec<(String, String)>> {
 }
 
 fn parse_numbers(v: &Value, what: &str) -> Result<Vec<f64>> {
-    let bad = || Error::invalid_argument(format!("{what} must be a number or a list of numbers, not {v:?}"));
+    let bad = || {
+        Error::invalid_argument(format!(
+            "{what} must be a number or a list of numbers, not {v:?}"
+        ))
+    };
     let vals: Vec<f64> = match v {
-        Value::List(l) => l.iter().map(|x| x.as_float().ok_or_else(bad)).collect::<Result<_>>()?,
+        Value::List(l) => l
+            .iter()
+            .map(|x| x.as_float().ok_or_else(bad))
+            .collect::<Result<_>>()?,
         Value::Str(s) => s
             .split(',')
             .map(|t| t.trim().parse::<f64>().map_err(|_| bad()))
@@ -121,7 +148,9 @@ fn parse_numbers(v: &Value, what: &str) -> Result<Vec<f64>> {
         v => vec![v.as_float().ok_or_else(bad)?],
     };
     if vals.iter().any(|x| !x.is_finite() || *x < 0.0) {
-        return Err(Error::invalid_argument(format!("{what} must be finite and not negative")));
+        return Err(Error::invalid_argument(format!(
+            "{what} must be finite and not negative"
+        )));
     }
     Ok(vals)
 }
@@ -134,7 +163,11 @@ impl WriteOpts {
             None => Level::Simple(Compression::Fast),
         };
         let filter = o.get_str("filter").map(parse_filter).transpose()?;
-        let text = o.get("text").map(parse_text).transpose()?.unwrap_or_default();
+        let text = o
+            .get("text")
+            .map(parse_text)
+            .transpose()?
+            .unwrap_or_default();
         let dpi = match o.get("dpi") {
             Some(v) => match parse_numbers(v, "dpi")?.as_slice() {
                 [d] => Some((*d, *d)),
@@ -143,18 +176,24 @@ impl WriteOpts {
             },
             None => None,
         };
-        let durations = o.get("duration").map(|v| parse_numbers(v, "duration")).transpose()?;
+        let durations = o
+            .get("duration")
+            .map(|v| parse_numbers(v, "duration"))
+            .transpose()?;
         let fps = o.get_float("fps");
         if let Some(f) = fps {
             if !(f.is_finite() && f > 0.0) {
                 return Err(Error::invalid_argument("fps must be positive"));
             }
             if durations.is_some() {
-                return Err(Error::invalid_argument("give either duration or fps, not both"));
+                return Err(Error::invalid_argument(
+                    "give either duration or fps, not both",
+                ));
             }
         }
         let loop_count = match o.get_int("loop") {
-            Some(l) => u32::try_from(l).map_err(|_| Error::invalid_argument("loop must be 0 (forever) or positive"))?,
+            Some(l) => u32::try_from(l)
+                .map_err(|_| Error::invalid_argument("loop must be 0 (forever) or positive"))?,
             None => 0,
         };
         let bytes = |k: &str| o.get(k).and_then(Value::as_bytes).map(<[u8]>::to_vec);
@@ -194,7 +233,13 @@ pub(crate) struct PngWriter<'a> {
 impl<'a> PngWriter<'a> {
     pub(crate) fn open(req: Request<'a>) -> Result<PngWriter<'a>> {
         let opts = WriteOpts::from_request(&req)?;
-        Ok(PngWriter { sink: req.sink()?.clone(), opts, frames: Vec::new(), batch: false, done: false })
+        Ok(PngWriter {
+            sink: req.sink()?.clone(),
+            opts,
+            frames: Vec::new(),
+            batch: false,
+            done: false,
+        })
     }
 }
 
@@ -210,7 +255,9 @@ fn is_batch_guess(shape: &[usize], dtype: DType) -> Result<bool> {
         )),
         3 => Ok(!(2..=4).contains(&shape[2])),
         4 => Ok(true),
-        n => Err(Error::invalid_argument(format!("PNG writes 2-D, 3-D or 4-D arrays, not {n}-D"))),
+        n => Err(Error::invalid_argument(format!(
+            "PNG writes 2-D, 3-D or 4-D arrays, not {n}-D"
+        ))),
     }
 }
 
@@ -231,11 +278,17 @@ fn to_frame(img: &NdView<'_>) -> Result<Frame> {
         }
     };
     if h == 0 || w == 0 {
-        return Err(Error::invalid_argument(format!("cannot write an empty image of shape {shape:?}")));
+        return Err(Error::invalid_argument(format!(
+            "cannot write an empty image of shape {shape:?}"
+        )));
     }
     let (width, height) = match (u32::try_from(w), u32::try_from(h)) {
         (Ok(w), Ok(h)) if w < 1 << 31 && h < 1 << 31 => (w, h),
-        _ => return Err(Error::invalid_argument(format!("image of shape {shape:?} is too large for PNG"))),
+        _ => {
+            return Err(Error::invalid_argument(format!(
+                "image of shape {shape:?} is too large for PNG"
+            )));
+        }
     };
     let color = match c {
         1 => ColorType::Grayscale,
@@ -244,22 +297,39 @@ fn to_frame(img: &NdView<'_>) -> Result<Frame> {
         _ => ColorType::Rgba,
     };
     let (depth, data) = match img {
-        NdView::U8(a) => (BitDepth::Eight, a.as_standard_layout().into_owned().into_raw_vec_and_offset().0),
+        NdView::U8(a) => (
+            BitDepth::Eight,
+            a.as_standard_layout()
+                .into_owned()
+                .into_raw_vec_and_offset()
+                .0,
+        ),
         NdView::U16(a) => {
             let mut out = Vec::with_capacity(a.len() * 2);
             match a.as_slice() {
-                Some(s) => s.iter().for_each(|v| out.extend_from_slice(&v.to_be_bytes())),
-                None => a.iter().for_each(|v| out.extend_from_slice(&v.to_be_bytes())),
+                Some(s) => s
+                    .iter()
+                    .for_each(|v| out.extend_from_slice(&v.to_be_bytes())),
+                None => a
+                    .iter()
+                    .for_each(|v| out.extend_from_slice(&v.to_be_bytes())),
             }
             (BitDepth::Sixteen, out)
         }
         NdView::Bool(a) => {
             if c != 1 {
-                return Err(Error::invalid_argument(format!("bool images are 2-D (H, W), not {shape:?}")));
+                return Err(Error::invalid_argument(format!(
+                    "bool images are 2-D (H, W), not {shape:?}"
+                )));
             }
             let line = w.div_ceil(8);
             let mut out = vec![0u8; line * h];
-            for ((y, x), &v) in a.view().into_dimensionality::<imageio_core::ndarray::Ix2>().map_err(|e| Error::invalid_argument(e.to_string()))?.indexed_iter() {
+            for ((y, x), &v) in a
+                .view()
+                .into_dimensionality::<imageio_core::ndarray::Ix2>()
+                .map_err(|e| Error::invalid_argument(e.to_string()))?
+                .indexed_iter()
+            {
                 if v {
                     out[y * line + x / 8] |= 0x80 >> (x % 8);
                 }
@@ -273,12 +343,20 @@ fn to_frame(img: &NdView<'_>) -> Result<Frame> {
             )));
         }
     };
-    Ok(Frame { width, height, color, depth, data })
+    Ok(Frame {
+        width,
+        height,
+        color,
+        depth,
+        data,
+    })
 }
 
 /// `seconds ≈ num / den` with both in u16, preferring `den = 1000` (Pillow writes ms / 1000).
 fn delay_fraction(ms: f64) -> (u16, u16) {
-    let exact = |num: f64, den: f64| (num - num.round()).abs() < 1e-6 && num.round() <= 65535.0 && den <= 65535.0;
+    let exact = |num: f64, den: f64| {
+        (num - num.round()).abs() < 1e-6 && num.round() <= 65535.0 && den <= 65535.0
+    };
     if exact(ms, 1000.0) {
         return (ms.round() as u16, 1000);
     }
@@ -307,7 +385,9 @@ fn delay_fraction(ms: f64) -> (u16, u16) {
 impl PngWriter<'_> {
     fn encode(&mut self) -> Result<()> {
         let frames = std::mem::take(&mut self.frames);
-        let first = frames.first().ok_or_else(|| Error::invalid_argument("no image was written"))?;
+        let first = frames
+            .first()
+            .ok_or_else(|| Error::invalid_argument("no image was written"))?;
         let animated = self.batch || frames.len() > 1;
         let o = &self.opts;
         let mut info = png::Info::with_size(first.width, first.height);
@@ -316,7 +396,11 @@ impl PngWriter<'_> {
         if let Some((x, y)) = o.dpi {
             // Pillow: int(dpi / 0.0254 + 0.5) pixels per metre.
             let ppm = |d: f64| (d / 0.0254 + 0.5).min(u32::MAX as f64) as u32;
-            info.pixel_dims = Some(png::PixelDimensions { xppu: ppm(x), yppu: ppm(y), unit: png::Unit::Meter });
+            info.pixel_dims = Some(png::PixelDimensions {
+                xppu: ppm(x),
+                yppu: ppm(y),
+                unit: png::Unit::Meter,
+            });
         }
         if let Some(icc) = &o.icc {
             info.icc_profile = Some(icc.clone().into());
@@ -326,9 +410,11 @@ impl PngWriter<'_> {
         }
         for (k, v) in &o.text {
             if v.chars().all(|c| (c as u32) < 256) {
-                info.uncompressed_latin1_text.push(png::text_metadata::TEXtChunk::new(k.clone(), v.clone()));
+                info.uncompressed_latin1_text
+                    .push(png::text_metadata::TEXtChunk::new(k.clone(), v.clone()));
             } else {
-                info.utf8_text.push(png::text_metadata::ITXtChunk::new(k.clone(), v.clone()));
+                info.utf8_text
+                    .push(png::text_metadata::ITXtChunk::new(k.clone(), v.clone()));
             }
         }
         let delays: Vec<(u16, u16)> = if animated {
@@ -362,7 +448,8 @@ impl PngWriter<'_> {
             enc.set_filter(f);
         }
         if animated {
-            let n = u32::try_from(frames.len()).map_err(|_| Error::invalid_argument("too many frames"))?;
+            let n = u32::try_from(frames.len())
+                .map_err(|_| Error::invalid_argument("too many frames"))?;
             enc.set_animated(n, o.loop_count).map_err(Error::encoding)?;
         }
         let mut w = enc.write_header().map_err(Error::encoding)?;
@@ -409,17 +496,29 @@ impl Plugin for PngWriter<'_> {
             if image.shape()[0] == 0 {
                 return Err(Error::invalid_argument("cannot write an empty batch"));
             }
-            (0..image.shape()[0]).map(|i| to_frame(&image.index_axis0(i))).collect::<Result<_>>()?
+            (0..image.shape()[0])
+                .map(|i| to_frame(&image.index_axis0(i)))
+                .collect::<Result<_>>()?
         } else {
             vec![to_frame(&image)?]
         };
-        let reference = self.frames.first().or(new.first()).expect("at least one frame");
+        let reference = self
+            .frames
+            .first()
+            .or(new.first())
+            .expect("at least one frame");
         let key = |f: &Frame| (f.width, f.height, f.color, f.depth);
         if let Some(bad) = new.iter().find(|f| key(f) != key(reference)) {
             return Err(Error::invalid_argument(format!(
                 "all APNG frames need the same size and sample type: {}×{} {:?} {:?} vs {}×{} {:?} {:?}",
-                reference.width, reference.height, reference.color, reference.depth,
-                bad.width, bad.height, bad.color, bad.depth
+                reference.width,
+                reference.height,
+                reference.color,
+                reference.depth,
+                bad.width,
+                bad.height,
+                bad.color,
+                bad.depth
             )));
         }
         self.batch |= batch;

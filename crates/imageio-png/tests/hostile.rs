@@ -3,16 +3,21 @@
 
 mod common;
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::{Duration, Instant};
 
 use common::*;
-use imageio_core::{open, Index, Mode, OpenArgs, Resource};
+use imageio_core::{Index, Mode, OpenArgs, Resource, open};
 
 /// Everything a user can do with a file; returns how many calls succeeded.
 fn exercise(data: &[u8]) -> usize {
-    let args = OpenArgs { limits: small_limits(), ..Default::default() };
-    let Ok(mut f) = open(Resource::from(data), Mode::Read, &args) else { return 0 };
+    let args = OpenArgs {
+        limits: small_limits(),
+        ..Default::default()
+    };
+    let Ok(mut f) = open(Resource::from(data), Mode::Read, &args) else {
+        return 0;
+    };
     let mut ok = 1;
     ok += f.properties(Index::Default).is_ok() as usize;
     ok += f.properties(Index::All).is_ok() as usize;
@@ -42,10 +47,18 @@ fn truncated_copies_never_panic() {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         let data = std::fs::read(&path).unwrap();
         let full = exercise(&data);
-        assert!(full >= 7, "{name}: the intact file must read ({full} calls succeeded)");
+        assert!(
+            full >= 7,
+            "{name}: the intact file must read ({full} calls succeeded)"
+        );
         let lengths = (0..64.min(data.len())).chain((64..data.len()).step_by(37));
         for len in lengths {
-            check(&name, &format!("truncated to {len} bytes"), &data[..len], &mut slow);
+            check(
+                &name,
+                &format!("truncated to {len} bytes"),
+                &data[..len],
+                &mut slow,
+            );
             variants += 1;
         }
     }
@@ -65,7 +78,12 @@ fn bit_flipped_copies_never_panic() {
         for (n, pos) in positions.enumerate() {
             let mut bad = data.clone();
             bad[pos] ^= 1 << (n % 8);
-            check(&name, &format!("bit {} of byte {pos} flipped", n % 8), &bad, &mut slow);
+            check(
+                &name,
+                &format!("bit {} of byte {pos} flipped", n % 8),
+                &bad,
+                &mut slow,
+            );
             variants += 1;
         }
         // with CRCs that stay valid, the flip reaches the decoders behind the chunk layer
@@ -83,7 +101,15 @@ fn bit_flipped_copies_never_panic() {
                     bad[pos + 8 + k] ^= 0x10 << (k % 4);
                     let c = crc32(&bad[pos + 4..pos + 8 + len]);
                     bad[pos + 8 + len..pos + 12 + len].copy_from_slice(&c.to_be_bytes());
-                    check(&name, &format!("{} byte {k} flipped, CRC fixed", String::from_utf8_lossy(&kind)), &bad, &mut slow);
+                    check(
+                        &name,
+                        &format!(
+                            "{} byte {k} flipped, CRC fixed",
+                            String::from_utf8_lossy(&kind)
+                        ),
+                        &bad,
+                        &mut slow,
+                    );
                     variants += 1;
                 }
             }

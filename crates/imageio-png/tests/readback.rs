@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use common::*;
 use imageio_core::ndarray::{Array2, ArrayD, IxDyn};
-use imageio_core::{open, Index, Mode, NdArray, OpenArgs, Options, Resource};
+use imageio_core::{Index, Mode, NdArray, OpenArgs, Options, Resource, open};
 use imageio_png::PngWriteOptions;
 use serde_json::Value as J;
 
@@ -26,12 +26,18 @@ fn noise(shape: &[usize], max: u32, seed: u32) -> Vec<u32> {
 }
 
 fn u8_img(shape: &[usize], seed: u32) -> NdArray {
-    let v: Vec<u8> = noise(shape, 255, seed).into_iter().map(|x| x as u8).collect();
+    let v: Vec<u8> = noise(shape, 255, seed)
+        .into_iter()
+        .map(|x| x as u8)
+        .collect();
     NdArray::from(ArrayD::from_shape_vec(IxDyn(shape), v).unwrap())
 }
 
 fn u16_img(shape: &[usize], seed: u32) -> NdArray {
-    let v: Vec<u16> = noise(shape, 65535, seed).into_iter().map(|x| x as u16).collect();
+    let v: Vec<u16> = noise(shape, 65535, seed)
+        .into_iter()
+        .map(|x| x as u16)
+        .collect();
     NdArray::from(ArrayD::from_shape_vec(IxDyn(shape), v).unwrap())
 }
 
@@ -44,7 +50,12 @@ struct Case {
 }
 
 fn still(name: &'static str, img: NdArray) -> Case {
-    Case { name, images: vec![(img.clone(), None)], options: Options::new(), frames: vec![img] }
+    Case {
+        name,
+        images: vec![(img.clone(), None)],
+        options: Options::new(),
+        frames: vec![img],
+    }
 }
 
 fn cases() -> Vec<Case> {
@@ -59,17 +70,26 @@ fn cases() -> Vec<Case> {
         still("rgba16.png", u16_img(&[7, 13, 4], 8)),
         still(
             "bool.png",
-            NdArray::from(Array2::<bool>::from_shape_fn((11, 21), |(y, x)| (x * 7 + y * 3) % 5 < 2).into_dyn()),
+            NdArray::from(
+                Array2::<bool>::from_shape_fn((11, 21), |(y, x)| (x * 7 + y * 3) % 5 < 2)
+                    .into_dyn(),
+            ),
         ),
     ];
     // 16-bit values below 256 stay 16-bit (upstream test_8bit_with_16bit_depth)
-    v.push(still("gray16_small_values.png", NdArray::from(Array2::<u16>::from_shape_fn((4, 6), |(y, x)| (y * 6 + x) as u16).into_dyn())));
+    v.push(still(
+        "gray16_small_values.png",
+        NdArray::from(Array2::<u16>::from_shape_fn((4, 6), |(y, x)| (y * 6 + x) as u16).into_dyn()),
+    ));
     // APNG: RGB batch with per-frame durations and a loop count
     let rgb = u8_img(&[4, 10, 12, 3], 9);
     v.push(Case {
         name: "anim_rgb.png",
         images: vec![(rgb.clone(), None)],
-        options: PngWriteOptions::new().duration_ms(&[100.0, 150.0, 200.0, 250.0]).loop_count(3).into(),
+        options: PngWriteOptions::new()
+            .duration_ms(&[100.0, 150.0, 200.0, 250.0])
+            .loop_count(3)
+            .into(),
         frames: rgb.unstack(),
     });
     // APNG: RGBA frames from repeated write calls, fps
@@ -110,9 +130,16 @@ fn cases() -> Vec<Case> {
 
 /// The ICC profile of the meta_icc.png fixture (a real sRGB profile).
 fn icc() -> Vec<u8> {
-    let mut f =
-        open(Resource::from(fixtures().join("meta_icc.png").as_path()), Mode::Read, &OpenArgs::default()).unwrap();
-    f.metadata(Index::Default, true).unwrap()["icc_profile"].as_bytes().unwrap().to_vec()
+    let mut f = open(
+        Resource::from(fixtures().join("meta_icc.png").as_path()),
+        Mode::Read,
+        &OpenArgs::default(),
+    )
+    .unwrap();
+    f.metadata(Index::Default, true).unwrap()["icc_profile"]
+        .as_bytes()
+        .unwrap()
+        .to_vec()
 }
 
 #[test]
@@ -122,14 +149,20 @@ fn pillow_reads_what_we_write() {
     let mut files: Vec<PathBuf> = Vec::new();
     for c in &cases {
         let path = dir.path().join(c.name);
-        let args = OpenArgs { options: c.options.clone(), ..Default::default() };
+        let args = OpenArgs {
+            options: c.options.clone(),
+            ..Default::default()
+        };
         let mut w = open(Resource::from(&path), Mode::Write, &args).unwrap();
         for (img, batch) in &c.images {
             w.write_with(img, *batch).unwrap();
         }
         w.close().unwrap();
         // our own reader first
-        let ours = open(Resource::from(&path), Mode::Read, &OpenArgs::default()).unwrap().read(Index::All).unwrap();
+        let ours = open(Resource::from(&path), Mode::Read, &OpenArgs::default())
+            .unwrap()
+            .read(Index::All)
+            .unwrap();
         assert_eq!(ours.unstack(), c.frames, "{}: our reader", c.name);
         files.push(path);
     }
@@ -138,19 +171,43 @@ fn pillow_reads_what_we_write() {
     for (c, rec) in cases.iter().zip(&records) {
         assert!(rec.get("error").is_none(), "{}: {rec}", c.name);
         let frames = rec["frames"].as_array().unwrap();
-        assert_eq!(frames.len(), c.frames.len(), "{}: frame count {rec}", c.name);
+        assert_eq!(
+            frames.len(),
+            c.frames.len(),
+            "{}: frame count {rec}",
+            c.name
+        );
         for (i, (f, want)) in frames.iter().zip(&c.frames).enumerate() {
-            let shape: Vec<usize> = f["shape"].as_array().unwrap().iter().map(|x| x.as_u64().unwrap() as usize).collect();
+            let shape: Vec<usize> = f["shape"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_u64().unwrap() as usize)
+                .collect();
             assert_eq!(shape, want.shape(), "{} frame {i}", c.name);
-            assert_eq!(f["dtype"].as_str().unwrap(), want.dtype().numpy_name(), "{} frame {i}", c.name);
-            assert_eq!(f["sha256"].as_str().unwrap(), want.sha256_hex(), "{} frame {i} ({})", c.name, rec["reader"]);
+            assert_eq!(
+                f["dtype"].as_str().unwrap(),
+                want.dtype().numpy_name(),
+                "{} frame {i}",
+                c.name
+            );
+            assert_eq!(
+                f["sha256"].as_str().unwrap(),
+                want.sha256_hex(),
+                "{} frame {i} ({})",
+                c.name,
+                rec["reader"]
+            );
         }
         let info = &rec["info"];
         match c.name {
             "anim_rgb.png" => {
                 assert_eq!(info["loop"], J::from(3));
                 assert_eq!(info["n_frames"], J::from(4));
-                assert_eq!(info["durations"], serde_json::json!([100.0, 150.0, 200.0, 250.0]));
+                assert_eq!(
+                    info["durations"],
+                    serde_json::json!([100.0, 150.0, 200.0, 250.0])
+                );
             }
             "anim_rgba_appended.apng" => {
                 assert_eq!(info["loop"], J::from(0));
@@ -160,8 +217,16 @@ fn pillow_reads_what_we_write() {
             "meta.png" => {
                 assert_eq!(info["text"]["Title"], J::from("imageio-rs"));
                 assert_eq!(info["text"]["Description"], J::from("Grüße — αβγ"));
-                let dpi: Vec<f64> = info["dpi"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect();
-                assert!((dpi[0] - 300.0).abs() < 0.01 && (dpi[1] - 72.0).abs() < 0.01, "{dpi:?}");
+                let dpi: Vec<f64> = info["dpi"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|x| x.as_f64().unwrap())
+                    .collect();
+                assert!(
+                    (dpi[0] - 300.0).abs() < 0.01 && (dpi[1] - 72.0).abs() < 0.01,
+                    "{dpi:?}"
+                );
                 assert_eq!(info["icc_sha256"].as_str().unwrap(), sha256_hex(&icc()));
                 assert_eq!(info["orientation"], J::from(6));
             }
@@ -177,7 +242,9 @@ fn separate_default_image_numbering_matches_pillow() {
     let path = dir.path().join("sep_default.png");
     let (w, h) = (10u32, 7u32);
     let default = u8_img(&[h as usize, w as usize, 4], 20);
-    let anim: Vec<NdArray> = (0..2).map(|i| u8_img(&[h as usize, w as usize, 4], 21 + i)).collect();
+    let anim: Vec<NdArray> = (0..2)
+        .map(|i| u8_img(&[h as usize, w as usize, 4], 21 + i))
+        .collect();
     {
         let file = std::fs::File::create(&path).unwrap();
         let mut enc = png::Encoder::new(std::io::BufWriter::new(file), w, h);
@@ -202,7 +269,11 @@ fn separate_default_image_numbering_matches_pillow() {
     let frames = rec["frames"].as_array().unwrap();
     assert_eq!(frames.len(), 3, "{rec}");
     for (i, (fr, want)) in frames.iter().zip(&ours).enumerate() {
-        assert_eq!(fr["sha256"].as_str().unwrap(), want.sha256_hex(), "frame {i}: {rec}");
+        assert_eq!(
+            fr["sha256"].as_str().unwrap(),
+            want.sha256_hex(),
+            "frame {i}: {rec}"
+        );
     }
     assert_eq!(rec["info"]["n_frames"], J::from(3));
 }

@@ -4,12 +4,15 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use imageio_core::{open, Index, Limits, Mode, NdArray, OpenArgs, Options, Resource};
+use imageio_core::{Index, Limits, Mode, NdArray, OpenArgs, Options, Resource, open};
 // Link the plugin so that its registration is kept.
 use imageio_png as _;
 
 pub fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
 }
 
 pub fn fixtures() -> PathBuf {
@@ -31,7 +34,11 @@ pub fn fixture_files() -> Vec<PathBuf> {
         .filter(|p| p.extension().is_some_and(|e| e == "png"))
         .collect();
     v.sort();
-    assert!(v.len() >= 40, "expected the generated PNG fixtures in fixtures/png, found {}", v.len());
+    assert!(
+        v.len() >= 40,
+        "expected the generated PNG fixtures in fixtures/png, found {}",
+        v.len()
+    );
     v
 }
 
@@ -40,28 +47,47 @@ pub fn python() -> PathBuf {
         return PathBuf::from(p);
     }
     let p = workspace().join("target/pyenv/bin/python");
-    assert!(p.exists(), "{} is missing: run `cargo xtask pyenv` to create the reference Python venv", p.display());
+    assert!(
+        p.exists(),
+        "{} is missing: run `cargo xtask pyenv` to create the reference Python venv",
+        p.display()
+    );
     p
 }
 
 /// Runs `xtask/python/check_readback.py` on `files`; one JSON record per file.
 pub fn readback(files: &[PathBuf]) -> Vec<serde_json::Value> {
     let script = workspace().join("xtask/python/check_readback.py");
-    let out = Command::new(python()).arg(&script).args(files).output().expect("run check_readback.py");
+    let out = Command::new(python())
+        .arg(&script)
+        .args(files)
+        .output()
+        .expect("run check_readback.py");
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(
         out.status.success(),
         "check_readback.py failed: {}\n{stdout}",
         String::from_utf8_lossy(&out.stderr)
     );
-    stdout.lines().filter(|l| !l.trim().is_empty()).map(|l| serde_json::from_str(l).unwrap()).collect()
+    stdout
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }
 
 pub fn args(options: Options) -> OpenArgs {
-    OpenArgs { options, ..Default::default() }
+    OpenArgs {
+        options,
+        ..Default::default()
+    }
 }
 
-pub fn read_with<'a>(r: impl Into<Resource<'a>>, index: Index, options: Options) -> imageio_core::Result<NdArray> {
+pub fn read_with<'a>(
+    r: impl Into<Resource<'a>>,
+    index: Index,
+    options: Options,
+) -> imageio_core::Result<NdArray> {
     open(r.into(), Mode::Read, &args(options))?.read(index)
 }
 
@@ -70,8 +96,15 @@ pub fn read(r: &str, index: Index) -> NdArray {
 }
 
 /// Writes `images` (one write call each) to `<bytes>` as `.png` with `options`.
-pub fn write_bytes(images: &[(NdArray, Option<bool>)], options: Options) -> imageio_core::Result<Vec<u8>> {
-    let args = OpenArgs { extension: Some(".png".into()), options, ..Default::default() };
+pub fn write_bytes(
+    images: &[(NdArray, Option<bool>)],
+    options: Options,
+) -> imageio_core::Result<Vec<u8>> {
+    let args = OpenArgs {
+        extension: Some(".png".into()),
+        options,
+        ..Default::default()
+    };
     let mut w = open(Resource::ReturnBytes, Mode::Write, &args)?;
     for (img, batch) in images {
         w.write_with(img, *batch)?;
@@ -80,12 +113,17 @@ pub fn write_bytes(images: &[(NdArray, Option<bool>)], options: Options) -> imag
 }
 
 pub fn small_limits() -> Limits {
-    Limits::default().with_max_pixels(Some(1 << 20)).with_max_bytes(Some(64 << 20))
+    Limits::default()
+        .with_max_pixels(Some(1 << 20))
+        .with_max_bytes(Some(64 << 20))
 }
 
 pub fn sha256_hex(b: &[u8]) -> String {
     use sha2::{Digest, Sha256};
-    Sha256::digest(b).iter().map(|x| format!("{x:02x}")).collect()
+    Sha256::digest(b)
+        .iter()
+        .map(|x| format!("{x:02x}"))
+        .collect()
 }
 
 /// CRC-32 (PNG chunk checksum).
@@ -94,7 +132,11 @@ pub fn crc32(data: &[u8]) -> u32 {
     for &b in data {
         c ^= b as u32;
         for _ in 0..8 {
-            c = if c & 1 != 0 { 0xedb8_8320 ^ (c >> 1) } else { c >> 1 };
+            c = if c & 1 != 0 {
+                0xedb8_8320 ^ (c >> 1)
+            } else {
+                c >> 1
+            };
         }
     }
     !c
