@@ -1,0 +1,288 @@
+//! Pixel decoding with zune-jpeg, colour-mode conversions that follow Pillow, and EXIF
+//! orientation transforms that follow `ImageOps.exif_transpose`.
+
+use imageio_core::ndarray::{ArrayD, Axis, IxDyn, Slice};
+use imageio_core::{DType, Error, Limits, NdArray, Result};
+use zune_jpeg::JpegDecoder;
+use zune_jpeg::zune_core::bytestream::ZCursor;
+use zune_jpeg::zune_core::colorspace::ColorSpace;
+use zune_jpeg::zune_core::options::DecoderOptions;
+
+use crate::markers::Header;
+
+/// The colour layout of the returned array.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// One channel, 2-D `(H, W)` (Pillow mode `"L"`).
+    Gray,
+    /// `(H, W, 3)`.
+    Rgb,
+    /// `(H, W, 4)` with Pillow's CMYK values (Adobe convention: see the crate docs).
+    Cmyk,
+}
+
+impl Mode {
+    /// Parses the `mode` option (case-insensitive: `rgb`, `gray`/`grey`/`l`, `cmyk`).
+    pub fn parse(s: &str) -> Result<Mode> {
+        Ok(match s.to_ascii_lowercase().as_str() {
+            "rgb" => Mode::Rgb,
+            "gray" | "grey" | "l" => Mode::Gray,
+            "cmyk" => Mode::Cmyk,
+            other => {
+                return Err(Error::invalid_argument(format!(
+                    "JPEG read option `mode` must be \"rgb\", \"gray\" (or \"L\") or \"cmyk\", not \"{other}\""
+                )));
+            }
+        })
+    }
+
+    /// Pillow's mode name.
+    pub fn pillow_name(self) -> &'static str {
+        match self {
+            Mode::Gray => "L",
+            Mode::Rgb => "RGB",
+            Mode::Cmyk => "CMYK",
+        }
+    }
+
+    /// Channels per pixel.
+    pub fn channels(self) -> usize {
+        match self {
+            Mode::Gray => 1,
+            Mode::Rgb => 3,
+            Mode::Cmyk => 4,
+        }
+    }
+}
+
+/// What the file stores.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Stored {
+    Gray,
+    /// Three components (YCbCr, or RGB).
+    Color,
+    /// Four components stored as CMYK.
+    Cmyk,
+    /// Four components stored as YCCK (Adobe transform 2).
+    Ycck,
+}
+
+impl Stored {
+    pub fn of(header: &Header) -> Result<Stored> {
+        let frame = header
+            .frame
+            .as_ref()
+            .ok_or_else(|| Error::decoding("no JPEG frame header"))?;
+        Ok(match frame.components.len() {
+            1 => Stored::Gray,
+            3 => Stored::Color,
+            4 if header.adobe.and_then(|a| a.1) == Some(2) => Stored::Ycck,
+            4 => Stored::Cmyk,
+            n => {
+                return Err(Error::unsupported(format!(
+                    "JPEG files with {n} components are not supported"
+                )));
+            }
+        })
+    }
+
+    /// The default mode: the file's own (gray → L, colour → RGB, CMYK/YCCK → RGB).
+    pub fn default_mode(self) -> Mode {
+        match self {
+            Stored::Gray => Mode::Gray,
+            _ => Mode::Rgb,
+        }
+    }
+
+    /// Pillow's mode name for what the file stores.
+    pub fn pillow_name(self) -> &'static str {
+        match self {
+            Stored::Gray => "L",
+            Stored::Color => "RGB",
+            Stored::Cmyk | Stored::Ycck => "CMYK",
+        }
+    }
+}
+
+fn zerr(e: zune_jpeg::errors::DecodeErrors) -> Error {
+    Error::decoding(format!("JPEG: {e}"))
+}
+
+/// Decodes the pixels of `data` into a `(H, W)` or `(H, W, C)` u8 array in `mode`.
+///
+/// The buffer zune-jpeg writes into is the one the array owns (no copy) except where a colour
+/// conversion needs a different number of channels.
+pub(crate) fn decode(
+    data: &[u8],
+    header: &Header,
+    mode: Mode,
+    strict: bool,
+    limits: &Limits,
+) -> Result<ArrayD<u8>> {
+    let frame = header
+        .frame
+        .as_ref()
+        .ok_or_else(|| Error::decoding("no JPEG frame header"))?;
+    let stored = Stored::of(header)?;
+    if frame.precision != 8 {
+        return Err(Error::unsupported(format!(
+            "{}-bit JPEG (only 8-bit samples are supported)",
+            frame.precision
+        )));
+    }
+    let (h, w) = (frame.height as usize, frame.width as usize);
+    if h == 0 || w == 0 {
+        return Err(Error::decoding(format!(
+            "JPEG frame header declares a {w}×{h} image"
+        )));
+    }
+    let out_shape = shape(h, w, mode);
+    limits.check_image(h as u64, w as u64, &out_shape, DType::U8)?;
+    if strict && !crate::markers::has_eoi(data, header) {
+        return Err(Error::decoding(
+            "the JPEG data is truncated (no EOI marker after the image data); \
+             the read option strict=false decodes what is there",
+        ));
+    }
+
+    // What zune-jpeg should produce, and what we do afterwards.
+    let (zune_out, post) = match (stored, mode) {
+        (Stored::Gray, Mode::Gray) => (ColorSpace::Luma, Post::None),
+        (Stored::Gray, Mode::Rgb) => (ColorSpace::RGB, Post::None),
+        (Stored::Gray, Mode::Cmyk) => (ColorSpace::Luma, Post::GrayToCmyk),
+        (Stored::Color | Stored::Cmyk | Stored::Ycck, Mode::Rgb) => (ColorSpace::RGB, Post::None),
+        (Stored::Color | Stored::Cmyk | Stored::Ycck, Mode::Gray) => {
+            (ColorSpace::RGB, Post::RgbToGray)
+        }
+        (Stored::Color, Mode::Cmyk) => (ColorSpace::RGB, Post::RgbToCmyk),
+        (Stored::Cmyk, Mode::Cmyk) => (ColorSpace::CMYK, Post::InvertAll),
+        (Stored::Ycck, Mode::Cmyk) => (ColorSpace::YCCK, Post::YcckToCmyk),
+    };
+    let options = DecoderOptions::default()
+        .jpeg_set_out_colorspace(zune_out)
+        .set_max_width(usize::from(u16::MAX))
+        .set_max_height(usize::from(u16::MAX))
+        .set_strict_mode(strict);
+    let mut dec = JpegDecoder::new_with_options(ZCursor::new(data), options);
+    dec.decode_headers().map_err(zerr)?;
+    let (zw, zh) = dec
+        .dimensions()
+        .ok_or_else(|| Error::decoding("JPEG headers not decoded"))?;
+    if (zw, zh) != (w, h) {
+        return Err(Error::decoding(format!(
+            "JPEG frame size disagreement ({zw}×{zh} vs {w}×{h})"
+        )));
+    }
+    let size = dec
+        .output_buffer_size()
+        .ok_or_else(|| Error::decoding("JPEG size overflows"))?;
+    limits.check_bytes(size as u64)?;
+    if size != h * w * zune_out.num_components() {
+        return Err(Error::decoding("JPEG output size disagreement"));
+    }
+    let mut buf = vec![0u8; size];
+    dec.decode_into(&mut buf).map_err(zerr)?;
+
+    let buf = match post {
+        Post::None => buf,
+        Post::GrayToCmyk => buf.iter().flat_map(|&l| [0, 0, 0, 255 - l]).collect(),
+        Post::RgbToGray => buf
+            .chunks_exact(3)
+            .map(|p| rgb_to_l(p[0], p[1], p[2]))
+            .collect(),
+        Post::RgbToCmyk => buf
+            .chunks_exact(3)
+            .flat_map(|p| [255 - p[0], 255 - p[1], 255 - p[2], 0])
+            .collect(),
+        Post::InvertAll => {
+            buf.iter_mut().for_each(|v| *v = 255 - *v);
+            buf
+        }
+        Post::YcckToCmyk => {
+            for p in buf.chunks_exact_mut(4) {
+                let (r, g, b) = ycc_to_rgb(p[0], p[1], p[2]);
+                p[0] = r;
+                p[1] = g;
+                p[2] = b;
+                p[3] = 255 - p[3];
+            }
+            buf
+        }
+    };
+    ArrayD::from_shape_vec(IxDyn(&out_shape), buf)
+        .map_err(|e| Error::decoding(format!("JPEG: {e}")))
+}
+
+enum Post {
+    None,
+    GrayToCmyk,
+    RgbToGray,
+    RgbToCmyk,
+    InvertAll,
+    YcckToCmyk,
+}
+
+/// The array shape for an `h × w` image in `mode`.
+pub(crate) fn shape(h: usize, w: usize, mode: Mode) -> Vec<usize> {
+    match mode {
+        Mode::Gray => vec![h, w],
+        m => vec![h, w, m.channels()],
+    }
+}
+
+/// Pillow's `convert("L")`: ITU-R 601-2 luma with 16-bit fixed-point weights, rounded.
+fn rgb_to_l(r: u8, g: u8, b: u8) -> u8 {
+    ((u32::from(r) * 19595 + u32::from(g) * 38470 + u32::from(b) * 7471 + 0x8000) >> 16) as u8
+}
+
+/// JFIF YCbCr → RGB (libjpeg's full-range conversion, rounded, clamped).
+fn ycc_to_rgb(y: u8, cb: u8, cr: u8) -> (u8, u8, u8) {
+    let (y, cb, cr) = (f32::from(y), f32::from(cb) - 128.0, f32::from(cr) - 128.0);
+    let c = |v: f32| v.round().clamp(0.0, 255.0) as u8;
+    (
+        c(y + 1.402 * cr),
+        c(y - 0.344_136 * cb - 0.714_136 * cr),
+        c(y + 1.772 * cb),
+    )
+}
+
+/// Applies EXIF orientation `o` like Pillow's `ImageOps.exif_transpose`: 2 mirror left-right,
+/// 3 rotate 180°, 4 mirror top-bottom, 5 transpose, 6 rotate 90° clockwise, 7 transverse,
+/// 8 rotate 90° counter-clockwise. Anything else (1, and the invalid 0 and 9+) leaves the image
+/// unchanged. The result is in standard (C) layout.
+pub(crate) fn orient(a: ArrayD<u8>, o: u32) -> ArrayD<u8> {
+    let rev = Slice::new(0, None, -1);
+    let v = a.view();
+    let view = match o {
+        2 => v.slice_axis_move(Axis(1), rev),
+        3 => v
+            .slice_axis_move(Axis(0), rev)
+            .slice_axis_move(Axis(1), rev),
+        4 => v.slice_axis_move(Axis(0), rev),
+        5 => swap(v),
+        6 => swap(v).slice_axis_move(Axis(1), rev),
+        7 => swap(v)
+            .slice_axis_move(Axis(0), rev)
+            .slice_axis_move(Axis(1), rev),
+        8 => swap(v).slice_axis_move(Axis(0), rev),
+        _ => return a,
+    };
+    view.as_standard_layout().into_owned()
+}
+
+fn swap(
+    mut v: imageio_core::ndarray::ArrayViewD<'_, u8>,
+) -> imageio_core::ndarray::ArrayViewD<'_, u8> {
+    v.swap_axes(0, 1);
+    v
+}
+
+/// True when orientation `o` swaps height and width.
+pub(crate) fn swaps_axes(o: u32) -> bool {
+    (5..=8).contains(&o)
+}
+
+/// Converts a decoded array for [`NdArray`].
+pub(crate) fn into_nd(a: ArrayD<u8>) -> NdArray {
+    NdArray::from(a)
+}
