@@ -247,12 +247,11 @@ pub(crate) fn compress(compression: u16, src: &[u8], level: Option<i64>) -> Resu
         32773 => Ok(packbits_encode(src)),
         50000 => {
             use ruzstd::encoding::CompressionLevel as L;
-            let lvl = match level.unwrap_or(3) {
-                i64::MIN..=0 => L::Uncompressed,
-                1 => L::Fastest,
-                2..=5 => L::Default,
-                6..=12 => L::Better,
-                _ => L::Best,
+            // ruzstd (pure Rust) implements only its fastest level: every level > 0 maps to it
+            let lvl = if level.unwrap_or(3) <= 0 {
+                L::Uncompressed
+            } else {
+                L::Fastest
             };
             Ok(ruzstd::encoding::compress_to_vec(src, lvl))
         }

@@ -1,0 +1,100 @@
+#!/usr/bin/env python3
+"""Read TIFF files written by imageio-rs with tifffile and report what tifffile sees, as JSON.
+
+Usage: check_tiff.py FILE [FILE ...]   (prints {"FILE": report, ...} on stdout)
+
+A report has, per series, shape, dtype, sha256 (common.array_sha256), axes and kind, the
+SubIFD levels, the file flags, the first page's tags (description, software, datetime,
+resolution, compression, predictor, ...), every tag code with its value where it is simple,
+ImageJ metadata and the OME physical sizes.  Errors are reported as {"error": "..."}.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import numpy as np
+import tifffile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import array_sha256, bytes_sha256  # noqa: E402
+
+
+def simple(v):
+    if isinstance(v, (bytes, bytearray)):
+        return {"sha256": bytes_sha256(v), "len": len(v)}
+    if isinstance(v, np.ndarray):
+        return {"sha256": array_sha256(v), "shape": list(v.shape), "dtype": str(v.dtype)}
+    if isinstance(v, (list, tuple)):
+        return [simple(x) for x in v]
+    if isinstance(v, dict):
+        return {str(k): simple(x) for k, x in v.items()}
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, (np.floating,)):
+        return float(v)
+    if hasattr(v, "value") and not isinstance(v, (int, float, str)):
+        return int(v.value)
+    if isinstance(v, (int, float, str, bool)) or v is None:
+        return v
+    return str(v)
+
+
+def report(path):
+    out = {}
+    with tifffile.TiffFile(path) as tf:
+        out["byteorder"] = tf.byteorder
+        for flag in ("is_bigtiff", "is_imagej", "is_ome", "is_shaped"):
+            out[flag] = bool(getattr(tf, flag))
+        out["n_pages"] = len(tf.pages)
+        out["series"] = []
+        for s in tf.series:
+            a = s.asarray()
+            out["series"].append({
+                "shape": list(a.shape), "dtype": str(a.dtype), "sha256": array_sha256(a),
+                "axes": s.axes, "kind": s.kind,
+                "levels": [{"shape": list(lv.shape), "sha256": array_sha256(lv.asarray())} for lv in s.levels[1:]],
+            })
+        p = tf.pages[0]
+        out["page0"] = {
+            "description": p.description, "description1": p.description1, "software": p.software,
+            "datetime": p.tags["DateTime"].value if "DateTime" in p.tags else None,
+            "compression": int(p.compression), "predictor": int(p.predictor), "photometric": int(p.photometric),
+            "planarconfig": int(p.planarconfig), "bitspersample": int(p.bitspersample),
+            "rowsperstrip": int(p.rowsperstrip), "tilewidth": int(p.tilewidth), "tilelength": int(p.tilelength),
+            "imagedepth": int(p.imagedepth), "extrasamples": simple(p.extrasamples), "subfiletype": int(p.subfiletype),
+            "resolution": list(p.resolution), "resolutionunit": int(p.resolutionunit),
+            "tags": {str(t.code): simple(t.value) for t in p.tags.values()
+                     if t.code not in (273, 279, 324, 325, 270, 330)},
+        }
+        if p.colormap is not None:
+            out["page0"]["colormap"] = simple(p.colormap)
+        if p.iccprofile is not None:
+            out["page0"]["iccprofile"] = simple(p.iccprofile)
+        if tf.is_imagej:
+            out["imagej"] = simple(tf.imagej_metadata)
+        if tf.is_ome:
+            import xml.etree.ElementTree as ET
+            root = ET.fromstring(tf.ome_metadata)
+            ims = []
+            for px in root.iter():
+                if px.tag.endswith("Pixels"):
+                    ims.append({k: px.attrib[k] for k in px.attrib if k.startswith(("Physical", "Size", "Dimension", "Type"))})
+            out["ome"] = ims
+    return out
+
+
+def main():
+    res = {}
+    for f in sys.argv[1:]:
+        try:
+            res[f] = report(f)
+        except Exception as e:  # noqa: BLE001 - report every failure to the Rust test
+            res[f] = {"error": f"{type(e).__name__}: {e}"}
+    json.dump(res, sys.stdout, indent=1)
+
+
+if __name__ == "__main__":
+    main()
