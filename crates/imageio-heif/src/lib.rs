@@ -130,7 +130,7 @@ fn brands(b: &[u8]) -> Vec<[u8; 4]> {
 
 /// True when the first bytes are an `ftyp` box with a HEIF/AVIF brand.
 pub fn sniff(b: &[u8]) -> bool {
-    brands(b).iter().any(|br| BRANDS.iter().any(|x| *x == br))
+    brands(b).iter().any(|br| BRANDS.contains(&br))
 }
 
 pub(crate) fn file_brand(b: &[u8]) -> Option<String> {

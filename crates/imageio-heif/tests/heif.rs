@@ -765,3 +765,46 @@ fn hostile_inputs_give_errors_not_crashes() {
         "{e}"
     );
 }
+
+#[test]
+fn encoder_choice_speed_and_paths() {
+    let img = seed_gradient(32, 48, 8);
+    // Explicit encoder: AV1 inside a .heif file.
+    let bytes = write_images(
+        ".heif",
+        &[&img],
+        HeifWriteOptions::new().encoder("aom").quality(70).speed(8),
+    );
+    let r = reference_read(&bytes, ".heif");
+    assert_eq!(r["boxes"]["images"][0]["type"], "av01", "{r}");
+    assert_eq!(meta(&bytes, Index::Default)["brand"].as_str(), Some("avif"));
+    // By extension: HEVC for .heic/.hif, AV1 for .avif; x265 speed maps to presets.
+    for (ext, ty) in [(".heic", "hvc1"), (".hif", "hvc1"), (".avif", "av01")] {
+        let bytes = write_images(ext, &[&img], HeifWriteOptions::new().quality(70).speed(9));
+        assert_eq!(
+            reference_read(&bytes, ext)["boxes"]["images"][0]["type"],
+            ty,
+            "{ext}"
+        );
+    }
+    // Writing to a path and reading it back by extension.
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("out.avif");
+    let mut w = open(
+        p.as_path().into(),
+        Mode::Write,
+        &args(
+            None,
+            HeifWriteOptions::new()
+                .quality(-1)
+                .chroma("444")
+                .matrix_coefficients(0),
+        ),
+    )
+    .unwrap();
+    w.write(&img).unwrap();
+    w.close().unwrap();
+    let mut r = open(p.as_path().into(), Mode::Read, &Default::default()).unwrap();
+    assert_eq!(r.plugin_name(), "heif");
+    assert_eq!(r.read(Index::Default).unwrap(), img);
+}
