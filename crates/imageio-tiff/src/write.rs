@@ -799,6 +799,23 @@ impl TiffWriter {
         }
         let volumetric = flag("volumetric");
         let mut spp = 1usize;
+        let need = if planar == Some(2) && volumetric {
+            4
+        } else if planar.is_some() {
+            3
+        } else {
+            2
+        };
+        if ndim < need {
+            if photometric == 2 {
+                return Err(Error::invalid_argument(format!(
+                    "photometric rgb needs 3 or more samples, the data have shape {shape:?}"
+                )));
+            }
+            return Err(Error::invalid_argument(format!(
+                "data of shape {shape:?} are too small for the requested layout"
+            )));
+        }
         if let Some(pl) = planar {
             spp = if pl == 1 {
                 shape[ndim - 1]
@@ -1229,8 +1246,13 @@ impl TiffWriter {
         let _ = dt_off;
 
         // subifds of this series
-        let nsub = o.get_int("subifds").unwrap_or(0).max(0) as usize;
         let is_sublevel = self.subifds.is_some();
+        // every main series written with `subifds=n` is followed by its n levels
+        let nsub = if is_sublevel {
+            0
+        } else {
+            o.get_int("subifds").unwrap_or(0).max(0) as usize
+        };
         if is_sublevel {
             let s = self.subifds.as_ref().map(|s| s.slots.len()).unwrap_or(0);
             if s != npages {

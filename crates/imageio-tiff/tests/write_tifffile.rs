@@ -103,23 +103,6 @@ fn write_file(dir: &Path, c: &Case) -> PathBuf {
     path
 }
 
-fn run_checker(files: &[PathBuf]) -> serde_json::Map<String, J> {
-    let out = std::process::Command::new(python())
-        .arg(workspace().join("xtask/python/check_tiff.py"))
-        .args(files)
-        .output()
-        .expect("run check_tiff.py");
-    assert!(
-        out.status.success(),
-        "check_tiff.py failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    match serde_json::from_slice(&out.stdout).unwrap() {
-        J::Object(m) => m,
-        _ => panic!("bad checker output"),
-    }
-}
-
 fn num_eq(a: &J, b: &J) -> bool {
     match (a, b) {
         (J::Number(x), J::Number(y)) => (x.as_f64().unwrap() - y.as_f64().unwrap()).abs() < 1e-6,

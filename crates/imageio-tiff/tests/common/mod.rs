@@ -69,3 +69,43 @@ pub fn json_options(v: Option<&serde_json::Value>) -> Options {
     }
     o
 }
+
+/// Runs xtask/python/check_tiff.py on `files` and returns its per-file reports.
+pub fn run_checker(files: &[PathBuf]) -> serde_json::Map<String, serde_json::Value> {
+    let out = std::process::Command::new(python())
+        .arg(workspace().join("xtask/python/check_tiff.py"))
+        .args(files)
+        .output()
+        .expect("run check_tiff.py");
+    assert!(
+        out.status.success(),
+        "check_tiff.py failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    match serde_json::from_slice(&out.stdout).unwrap() {
+        serde_json::Value::Object(m) => m,
+        _ => panic!("bad checker output"),
+    }
+}
+
+pub fn open_write<'a>(
+    res: impl Into<Resource<'a>>,
+    options: Options,
+) -> imageio_core::Result<ImageFile<'a>> {
+    imageio_core::open(res.into(), Mode::Write, &args(options))
+}
+
+/// Deterministic pseudo-random u8 data.
+pub fn noise_u8(shape: &[usize], seed: u64) -> imageio_core::NdArray {
+    let n: usize = shape.iter().product();
+    let mut s = seed.wrapping_add(0x9E3779B97F4A7C15);
+    let v: Vec<u8> = (0..n)
+        .map(|_| {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            (s >> 24) as u8
+        })
+        .collect();
+    imageio_core::NdArray::from_shape_vec(shape, v).unwrap()
+}
