@@ -106,6 +106,8 @@ pub(crate) fn jpeg(
     tables: Option<&[u8]>,
     photometric: u16,
     spp: usize,
+    width: usize,
+    rows: usize,
 ) -> Result<Vec<u8>> {
     use zune_core::bytestream::ZCursor;
     use zune_core::colorspace::ColorSpace;
@@ -126,7 +128,11 @@ pub(crate) fn jpeg(
         (4, 5) => ColorSpace::CMYK,
         _ => ColorSpace::RGB,
     };
-    let opts = DecoderOptions::default().jpeg_set_out_colorspace(cs);
+    // a segment's JPEG is never larger than the segment: refuse hostile headers early
+    let opts = DecoderOptions::default()
+        .jpeg_set_out_colorspace(cs)
+        .set_max_width(width + 16)
+        .set_max_height(rows + 16);
     let mut d = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(stream), opts);
     d.decode()
         .map_err(|e| Error::decoding(format!("JPEG: {e:?}")))

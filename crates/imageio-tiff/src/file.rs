@@ -46,8 +46,9 @@ pub(crate) struct TiffFile<'a> {
     pub flavour: &'static str,
 }
 
+/// Saturating product: absurd declared sizes saturate and are then refused by the limits.
 fn product(s: &[usize]) -> usize {
-    s.iter().product()
+    s.iter().fold(1usize, |a, &b| a.saturating_mul(b))
 }
 
 impl<'a> TiffFile<'a> {
@@ -375,7 +376,7 @@ impl<'a> TiffFile<'a> {
                 axes.push(ax);
             }
             let nplanes = product(&shape);
-            if first_ifd + nplanes > self.nmain {
+            if first_ifd.saturating_add(nplanes) > self.nmain {
                 return None;
             }
             shape.extend_from_slice(&page.shape);
@@ -518,7 +519,10 @@ pub(crate) fn fill(
     shape: &[usize],
     f: impl FnOnce(&mut [u8]) -> Result<()>,
 ) -> Result<NdArray> {
-    let n = product(shape);
+    let n = shape
+        .iter()
+        .try_fold(1usize, |a, &b| a.checked_mul(b))
+        .ok_or_else(|| Error::limits("array size overflows"))?;
     macro_rules! typed {
         ($t:ty) => {{
             let mut v = vec![<$t>::default(); n];

@@ -203,12 +203,12 @@ impl Page {
 
     /// Number of elements in the page.
     pub(crate) fn size(&self) -> usize {
-        self.shape.iter().product()
+        self.shape.iter().fold(1usize, |a, &b| a.saturating_mul(b))
     }
 
     /// Output bytes of the page.
     pub(crate) fn nbytes(&self) -> usize {
-        self.size() * self.dtype.size()
+        self.size().saturating_mul(self.dtype.size())
     }
 
     /// Key used to group pages into generic series (tifffile's `page.hash`, simplified).
@@ -269,7 +269,7 @@ impl Page {
         let ctx = SegCtx::new(self, fmt)?;
         let (planes, _) = self.planes_and_samples();
         let plane_bytes = out.len() / planes;
-        let rows = self.depth * self.height;
+        let rows = self.depth.saturating_mul(self.height);
         let out_row = ctx.out_row_bytes(self.width);
         match self.tile {
             None => {
@@ -317,7 +317,10 @@ impl Page {
                     )));
                 }
                 let tile_out_row = ctx.out_row_bytes(tw);
-                let tile_bytes = td * tl * tile_out_row;
+                let tile_bytes = td.saturating_mul(tl).saturating_mul(tile_out_row);
+                if tile_bytes > (1 << 28) || tw > 1 << 20 || tl > 1 << 20 {
+                    return Err(Error::decoding(format!("absurd tile size {td}×{tl}×{tw}")));
+                }
                 let page = self;
                 // One job per (plane, depth tile, tile row); with tile depth > 1 the whole plane.
                 let band = |p: usize, z0: usize, ty: usize, dst: &mut [u8]| -> Result<()> {
@@ -474,6 +477,8 @@ impl<'p> SegCtx<'p> {
                 self.jpeg_tables,
                 page.photometric,
                 self.seg_spp,
+                width,
+                rows,
             )?;
             let n = dec.len().min(dst.len());
             dst[..n].copy_from_slice(&dec[..n]);
@@ -484,8 +489,12 @@ impl<'p> SegCtx<'p> {
             let n = expect.min(dst.len());
             let d = &mut dst[..n];
             if page.compression == 1 {
-                let avail = (count as usize).min(n);
-                data.read_at(offset, &mut d[..avail])?;
+                if (count as usize) < n {
+                    return Err(Error::decoding(format!(
+                        "strip of {count} bytes is shorter than its {n} bytes of pixels"
+                    )));
+                }
+                data.read_at(offset, d)?;
             } else {
                 let comp = data.read_vec(offset, count)?;
                 codecs::decompress(page.compression, &comp, d)?;
@@ -495,8 +504,12 @@ impl<'p> SegCtx<'p> {
         }
         let mut buf = vec![0u8; expect];
         if page.compression == 1 {
-            let avail = (count as usize).min(expect);
-            data.read_at(offset, &mut buf[..avail])?;
+            if (count as usize) < expect {
+                return Err(Error::decoding(format!(
+                    "segment of {count} bytes is shorter than its {expect} bytes"
+                )));
+            }
+            data.read_at(offset, &mut buf)?;
         } else {
             let comp = data.read_vec(offset, count)?;
             codecs::decompress(page.compression, &comp, &mut buf)?;

@@ -1,0 +1,219 @@
+//! Hostile input: truncations, bit flips, cyclic IFDs, offsets past the end, absurd sizes.
+//! Every case must return (Ok or) an error: no panic, no hang, no large allocation.
+mod common;
+
+use common::*;
+use imageio_core::{Index, Limits, Mode, OpenArgs, Options};
+
+fn try_all(bytes: &[u8]) -> bool {
+    let args = OpenArgs {
+        plugin: Some("tiff".into()),
+        // 64 MB is far more than any fixture decodes to; a hostile header asking for more is refused
+        limits: Limits::default().with_max_bytes(Some(64 << 20)),
+        ..Default::default()
+    };
+    let Ok(mut f) = imageio_core::open(bytes.into(), Mode::Read, &args) else {
+        return false;
+    };
+    let mut ok = f.read(Index::Default).is_ok();
+    let _ = f.properties(Index::Default);
+    let _ = f.metadata(Index::Default, false);
+    let _ = f.metadata(Index::At(0), false);
+    let _ = f.read(Index::All);
+    for (i, a) in f.iter().enumerate() {
+        if i > 8 || a.is_err() {
+            break;
+        }
+    }
+    ok
+}
+
+fn le_tiff(entries: &[(u16, u16, u32, u32)], next: u32) -> Vec<u8> {
+    let mut b = b"II*\0".to_vec();
+    b.extend_from_slice(&8u32.to_le_bytes());
+    b.extend_from_slice(&(entries.len() as u16).to_le_bytes());
+    for &(code, ty, count, value) in entries {
+        b.extend_from_slice(&code.to_le_bytes());
+        b.extend_from_slice(&ty.to_le_bytes());
+        b.extend_from_slice(&count.to_le_bytes());
+        b.extend_from_slice(&value.to_le_bytes());
+    }
+    b.extend_from_slice(&next.to_le_bytes());
+    b
+}
+
+fn gray(w: u32, h: u32, offset: u32, count: u32) -> Vec<(u16, u16, u32, u32)> {
+    vec![
+        (256, 4, 1, w),
+        (257, 4, 1, h),
+        (258, 3, 1, 8),
+        (259, 3, 1, 1),
+        (262, 3, 1, 1),
+        (273, 4, 1, offset),
+        (277, 3, 1, 1),
+        (278, 4, 1, h),
+        (279, 4, 1, count),
+    ]
+}
+
+#[test]
+fn crafted_files_are_errors() {
+    // a valid 4×2 file first (so the crafting is right)
+    let mut ok = le_tiff(&gray(4, 2, 0, 8), 0);
+    let off = ok.len() as u32;
+    ok = le_tiff(&gray(4, 2, off, 8), 0);
+    ok.extend_from_slice(&[1, 2, 3, 4, 5, 6, 7, 8]);
+    let a = open_read(ok.as_slice(), Options::new())
+        .unwrap()
+        .read(Index::Default)
+        .unwrap();
+    assert_eq!(
+        a.as_array::<u8>()
+            .unwrap()
+            .iter()
+            .copied()
+            .collect::<Vec<_>>(),
+        vec![1, 2, 3, 4, 5, 6, 7, 8]
+    );
+
+    // cyclic IFD chain: next points back at the first IFD
+    let cyc = le_tiff(&gray(4, 2, 0, 8), 8);
+    let e = open_read(cyc.as_slice(), Options::new())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("circular"), "{e}");
+    // strip offset past the end
+    let past = le_tiff(&gray(4, 2, 10_000, 8), 0);
+    let e = open_read(past.as_slice(), Options::new())
+        .unwrap()
+        .read(Index::Default)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("past the end"), "{e}");
+    // absurd sizes: refused before allocating
+    for (w, h) in [(u32::MAX, u32::MAX), (1 << 20, 1 << 20), (100_000, 3)] {
+        let big = le_tiff(&gray(w, h, 0, 8), 0);
+        let e = open_read(big.as_slice(), Options::new())
+            .unwrap()
+            .read(Index::Default)
+            .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                imageio_core::Error::Limits { .. } | imageio_core::Error::Decoding { .. }
+            ),
+            "{e}"
+        );
+    }
+    // absurd tile size on a small image
+    let mut t = gray(4, 2, 0, 8);
+    t.retain(|e| !matches!(e.0, 273 | 278 | 279));
+    t.extend([
+        (322, 4, 1, 1 << 30),
+        (323, 4, 1, 1 << 30),
+        (324, 4, 1, 8),
+        (325, 4, 1, 8),
+    ]);
+    t.sort();
+    let tiled = le_tiff(&t, 0);
+    assert!(
+        open_read(tiled.as_slice(), Options::new())
+            .unwrap()
+            .read(Index::Default)
+            .is_err()
+    );
+    // IFD entry count past the end
+    let mut many = b"II*\0\x08\0\0\0".to_vec();
+    many.extend_from_slice(&0xffffu16.to_le_bytes());
+    assert!(open_read(many.as_slice(), Options::new()).is_err());
+    // first IFD offset past the end, BigTIFF header with bad offset size
+    assert!(open_read(b"II*\0\xff\xff\xff\x7f".as_slice(), Options::new()).is_err());
+    assert!(
+        open_read(
+            b"II+\0\x04\0\0\0\x10\0\0\0\0\0\0\0".as_slice(),
+            Options::new()
+        )
+        .is_err()
+    );
+    // shaped description with an absurd shape
+    let desc = br#"{"shape": [1000000000, 1000000000, 1000000000]}"#;
+    let mut e = gray(4, 2, 0, 8);
+    e.push((270, 2, desc.len() as u32 + 1, 0));
+    e.sort();
+    let n = e.len();
+    let desc_at = 8 + 2 + 12 * n as u32 + 4;
+    e.iter_mut().for_each(|x| {
+        if x.0 == 270 {
+            x.3 = desc_at
+        }
+    });
+    let data_at = desc_at + desc.len() as u32 + 1;
+    e.iter_mut().for_each(|x| {
+        if x.0 == 273 {
+            x.3 = data_at
+        }
+    });
+    let mut f = le_tiff(&e, 0);
+    f.extend_from_slice(desc);
+    f.push(0);
+    f.extend_from_slice(&[0; 8]);
+    // tifffile falls back to a generic series when the shape does not fit the pages
+    let mut r = open_read(f.as_slice(), Options::new()).unwrap();
+    assert_eq!(r.read(Index::Default).unwrap().shape(), &[2, 4]);
+    // …and a shape that fits the page count but not the data is refused by the limits
+    let desc2 = br#"{"shape": [4000000000, 2, 4]}"#;
+    let g = f.windows(desc.len()).position(|w| w == desc).unwrap();
+    let mut f2 = f.clone();
+    f2[g..g + desc2.len()].copy_from_slice(desc2);
+    f2[g + desc2.len()..g + desc.len()].fill(b' ');
+    let mut r = open_read(f2.as_slice(), Options::new()).unwrap();
+    assert!(r.read(Index::Default).is_err());
+}
+
+#[test]
+fn truncated_and_bit_flipped_fixtures_never_panic() {
+    let names = [
+        "comp_lzw_uint16_p2.tif",
+        "comp_zlib_float32_p3_tiled.tif",
+        "jpeg_rgb.tif",
+        "imagej_tzcyx.tif",
+        "ome_two.ome.tif",
+        "pyramid.tif",
+        "bigtiff_be_tiled.tif",
+        "packed12.tif",
+        "comp_zstd_uint8_p2.tif",
+        "comp_packbits_uint16_p1.tif",
+        "three_series.tif",
+        "truncated.tif",
+    ];
+    let mut decoded_truncations = 0;
+    for name in names {
+        let data = std::fs::read(fixture(name)).unwrap();
+        assert!(try_all(&data), "{name} must decode intact");
+        // truncations at many lengths
+        let step = (data.len() / 80).max(1);
+        for len in (0..data.len()).step_by(step) {
+            decoded_truncations += usize::from(try_all(&data[..len]));
+        }
+        // bit flips (deterministic positions), in the header/IFD area and in the data
+        let mut s = 0x2545F4914F6CDD1Du64 ^ data.len() as u64;
+        for _ in 0..120 {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            let mut d = data.clone();
+            let pos = if s % 2 == 0 {
+                (s >> 8) as usize % d.len().min(512)
+            } else {
+                (s >> 8) as usize % d.len()
+            };
+            d[pos] ^= 1 << ((s >> 40) % 8);
+            let _ = try_all(&d);
+        }
+    }
+    // most truncations lose data: they must not all "succeed"
+    assert!(
+        decoded_truncations < names.len() * 60,
+        "{decoded_truncations} truncated files decoded"
+    );
+}
