@@ -357,8 +357,8 @@ pub(crate) fn seek_backward(
 
 /// True when the demuxer marked the packet to be dropped after decoding (edit lists).
 pub(crate) fn packet_discarded(p: &ff::Packet) -> bool {
-    // SAFETY: reading a plain field of a valid packet.
     use ff::packet::Ref;
+    // SAFETY: reading a plain field of a valid packet.
     let flags = unsafe { (*p.as_ptr()).flags };
     flags & sys::AV_PKT_FLAG_DISCARD as c_int != 0
 }

@@ -358,7 +358,6 @@ impl<'a> Reader<'a> {
             self.limits
                 .check_pixels(self.info.width as u64, self.info.height as u64)?;
         }
-        drop(stream);
         Ok(Decoding {
             graph: None,
             decoder,

@@ -130,18 +130,18 @@ pub(crate) fn rational(x: f64, max_den: i64) -> (i64, i64) {
 fn default_codec(ext: &str) -> Result<&'static str> {
     let have = |n: &str| ff::encoder::find_by_name(n).is_some();
     Ok(match ext {
-        ".mp4" | ".m4v" | ".mkv" | ".mov" | ".ts" | ".mts" | ".flv" | ".h264" => {
-            if have("libx264") { "libx264" } else { "mpeg4" }
+        ".mp4" | ".m4v" | ".mkv" | ".mov" | ".ts" | ".mts" | ".flv" | ".h264"
+            if have("libx264") =>
+        {
+            "libx264"
         }
+        ".mp4" | ".m4v" | ".mkv" | ".mov" | ".ts" | ".mts" | ".flv" | ".h264" => "mpeg4",
         ".avi" => "mpeg4",
+        ".webm" if have("libvpx-vp9") => "libvpx-vp9",
         ".webm" => {
-            if have("libvpx-vp9") {
-                "libvpx-vp9"
-            } else {
-                return Err(Error::unsupported(
-                    "writing .webm needs the `libvpx-vp9` encoder, which this FFmpeg build lacks",
-                ));
-            }
+            return Err(Error::unsupported(
+                "writing .webm needs the `libvpx-vp9` encoder, which this FFmpeg build lacks",
+            ));
         }
         ".mpg" | ".mpeg" => "mpeg2video",
         ".wmv" => "wmv2",
@@ -334,6 +334,14 @@ impl Writer {
         let mut dict = ff::Dictionary::new();
         let mut frame_quality = 0;
         let is_x26x = matches!(codec_name.as_str(), "libx264" | "libx264rgb" | "libx265");
+        let lossless = matches!(
+            codec_name.as_str(),
+            "ffv1" | "png" | "rawvideo" | "gif" | "apng" | "utvideo" | "huffyuv" | "ffvhuff"
+        );
+        let qscale_codec = !is_x26x
+            && !lossless
+            && !codec_name.starts_with("libvpx")
+            && self.opts.bitrate.is_none();
         match (self.opts.quality, codec_name.as_str()) {
             // imageio-ffmpeg's mapping: CRF = (1 - quality/10) × 51 for x264.
             (Some(q), _) if is_x26x => dict.set("crf", &format!("{:.2}", (1.0 - q / 10.0) * 51.0)),
@@ -346,32 +354,18 @@ impl Writer {
                     dict.set("b", "0");
                 }
             }
-            (q, _)
-                if !is_x26x && !codec_name.starts_with("libvpx") && self.opts.bitrate.is_none() =>
-            {
-                // Quantiser codecs (mpeg4, mpeg2video, …): qscale = 1 + 30 × (1 - quality/10),
-                // quality 5 by default as imageio-ffmpeg (FFmpeg's own default is 200 kb/s).
-                if !matches!(
-                    codec_name.as_str(),
-                    "ffv1"
-                        | "png"
-                        | "rawvideo"
-                        | "gif"
-                        | "apng"
-                        | "utvideo"
-                        | "huffyuv"
-                        | "ffvhuff"
-                ) {
-                    let q = q.unwrap_or(5.0);
-                    let qscale = 1.0 + 30.0 * (1.0 - q / 10.0);
-                    e.set_flags(if global_header {
-                        ff::codec::Flags::GLOBAL_HEADER | ff::codec::Flags::QSCALE
-                    } else {
-                        ff::codec::Flags::QSCALE
-                    });
-                    frame_quality = (qscale * f64::from(ff::ffi::FF_QP2LAMBDA)).round() as i32;
-                    e.set_global_quality(frame_quality);
-                }
+            // Quantiser codecs (mpeg4, mpeg2video, …): qscale = 1 + 30 × (1 - quality/10),
+            // quality 5 by default as imageio-ffmpeg (FFmpeg's own default is 200 kb/s).
+            (q, _) if qscale_codec => {
+                let q = q.unwrap_or(5.0);
+                let qscale = 1.0 + 30.0 * (1.0 - q / 10.0);
+                e.set_flags(if global_header {
+                    ff::codec::Flags::GLOBAL_HEADER | ff::codec::Flags::QSCALE
+                } else {
+                    ff::codec::Flags::QSCALE
+                });
+                frame_quality = (qscale * f64::from(ff::ffi::FF_QP2LAMBDA)).round() as i32;
+                e.set_global_quality(frame_quality);
             }
             (None, "libvpx-vp9") if self.opts.bitrate.is_none() => {
                 dict.set("crf", "31");
