@@ -499,3 +499,62 @@ fn options_size_filter_and_rotation() {
     assert_eq!(single.read(Index::At(30)).unwrap(), want);
     assert_eq!(fwd.read(Index::At(30)).unwrap(), want);
 }
+
+#[test]
+fn display_matrix_rotation() {
+    let dir = tempfile::tempdir().unwrap();
+    let rot = dir.path().join("rot.mp4");
+    let ok = ffmpeg_cli()
+        .args(["-v", "error", "-nostdin", "-i"])
+        .arg(standard("realshort.mp4"))
+        .args(["-c", "copy", "-metadata:s:v:0", "rotate=90"])
+        .arg(&rot)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    let mut plain = open_read(rot.as_path(), Options::new());
+    let m = plain.metadata(Index::All, true).unwrap();
+    // Clockwise degrees a player turns the picture (the CLI's autorotate inserts transpose=cclock).
+    assert_eq!(m["rotation"], Value::Int(270));
+    assert_eq!(
+        plain.properties(Index::All).unwrap().shape,
+        vec![36, 240, 320, 3]
+    );
+    let mut turned = open_read(rot.as_path(), ReadOptions::new().rotate(true).into());
+    assert_eq!(
+        turned.properties(Index::All).unwrap().shape,
+        vec![36, 320, 240, 3]
+    );
+    assert!(
+        !turned
+            .metadata(Index::All, true)
+            .unwrap()
+            .contains_key("rotation")
+    );
+    assert_eq!(
+        turned.metadata(Index::All, false).unwrap()["rotation"],
+        Value::Int(270)
+    );
+    // Same pixels as the CLI, which rotates by default.
+    let mut ours = turned.iter();
+    let n = cli_frames(&rot, 240, 320, |i, cli| {
+        let a = ours.next().unwrap().unwrap();
+        assert_eq!(a.shape(), &[320, 240, 3]);
+        assert!(
+            a.as_array::<u8>().unwrap().as_slice().unwrap() == cli,
+            "rotated frame {i} differs from the CLI"
+        );
+    });
+    assert_eq!(n, 36);
+    let a = turned.read(Index::At(10)).unwrap();
+    let b = plain
+        .read(Index::At(10))
+        .unwrap()
+        .into_array::<u8>()
+        .unwrap();
+    // transpose=cclock: out[y][x] = in[x][W - 1 - y].
+    let a = a.as_array::<u8>().unwrap();
+    assert_eq!(a[[0, 0, 0]], b[[0, 319, 0]]);
+    assert_eq!(a[[319, 239, 1]], b[[239, 0, 1]]);
+}
