@@ -61,6 +61,29 @@ fn decode(bytes: &[u8]) -> NdArray {
         .unwrap()
 }
 
+/// Baseline: the bare `png` crate decoding into a buffer (what image-rs does).
+fn png_crate_decode(bytes: &[u8]) -> Vec<u8> {
+    let mut r = png::Decoder::new(std::io::Cursor::new(bytes))
+        .read_info()
+        .unwrap();
+    let mut buf = vec![0; r.output_buffer_size().unwrap()];
+    r.next_frame(&mut buf).unwrap();
+    buf
+}
+
+/// Baseline: the bare `png` crate encoding with `Compression::Fast` (image-rs' default).
+fn png_crate_encode(pixels: &[u8], w: u32, h: u32) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut e = png::Encoder::new(&mut out, w, h);
+    e.set_color(png::ColorType::Rgb);
+    e.set_depth(png::BitDepth::Eight);
+    e.set_compression(png::Compression::Fast);
+    let mut wr = e.write_header().unwrap();
+    wr.write_image_data(pixels).unwrap();
+    wr.finish().unwrap();
+    out
+}
+
 fn bench(c: &mut Criterion) {
     let path = std::env::var("IMAGEIO_BENCH_PNG")
         .unwrap_or_else(|_| "/work/shared/bench/data/photo_rgb8.png".into());
@@ -73,6 +96,10 @@ fn bench(c: &mut Criterion) {
         "png bench input: {source}; default encode: {:.2} MB",
         encoded.len() as f64 / 1e6
     );
+    // Save the encoded file for a size comparison with other encoders (e.g. Pillow's zlib 6).
+    if let Some(out) = std::env::var_os("IMAGEIO_BENCH_SAVE") {
+        std::fs::write(out, &encoded).unwrap();
+    }
     let mut g = c.benchmark_group("png_rgb8_4096x3072");
     g.sample_size(10).measurement_time(Duration::from_secs(8));
     g.bench_function("decode", |b| {
@@ -80,6 +107,14 @@ fn bench(c: &mut Criterion) {
     });
     g.bench_function("encode_default", |b| {
         b.iter(|| black_box(encode(black_box(&img))))
+    });
+    let pixels = img.to_le_bytes();
+    let (h, w) = (img.shape()[0] as u32, img.shape()[1] as u32);
+    g.bench_function("png_crate_decode_baseline", |b| {
+        b.iter(|| black_box(png_crate_decode(black_box(&encoded))))
+    });
+    g.bench_function("png_crate_encode_fast_baseline", |b| {
+        b.iter(|| black_box(png_crate_encode(black_box(&pixels), w, h)))
     });
     g.finish();
 }

@@ -75,6 +75,7 @@ pub(crate) struct PngReader<'a> {
     header: Header,
     rotate: bool,
     cursor: Option<Cursor<'a>>,
+    late_orientation: Option<Option<u16>>,
 }
 
 impl<'a> PngReader<'a> {
@@ -121,13 +122,31 @@ impl<'a> PngReader<'a> {
             header,
             rotate,
             cursor: None,
+            late_orientation: None,
         })
     }
 
-    fn frame_shape(&self) -> Vec<usize> {
+    /// The EXIF orientation that `rotate` applies: from the header, or for a still PNG also from
+    /// an `eXIf` chunk after the image data (found without decompressing pixels).
+    fn orientation(&mut self) -> Option<u16> {
+        if self.header.orientation.is_some() || self.header.animated || !self.rotate {
+            return self.header.orientation;
+        }
+        if self.late_orientation.is_none() {
+            let o = self
+                .scan()
+                .ok()
+                .and_then(|(_, info)| info.exif_metadata.as_deref().and_then(exif::orientation));
+            self.late_orientation = Some(o);
+        }
+        self.late_orientation.flatten()
+    }
+
+    fn frame_shape(&mut self) -> Vec<usize> {
+        let o = self.orientation();
         let h = &self.header;
         let (mut rows, mut cols) = (h.height as usize, h.width as usize);
-        if self.rotate && matches!(h.orientation, Some(5..=8)) {
+        if self.rotate && matches!(o, Some(5..=8)) {
             std::mem::swap(&mut rows, &mut cols);
         }
         h.layout.shape(rows, cols)
@@ -141,9 +160,9 @@ impl<'a> PngReader<'a> {
     }
 
     /// Checks the limits for `frames` images (and our raw decode buffer) before allocating.
-    fn check_limits(&self, frames: usize) -> Result<()> {
-        let h = &self.header;
+    fn check_limits(&mut self, frames: usize) -> Result<()> {
         let shape = self.frame_shape();
+        let h = &self.header;
         self.req_limits
             .check_pixels(h.width as u64, h.height as u64)?;
         let mut full = vec![frames];
@@ -294,9 +313,13 @@ fn advance(c: &mut Cursor<'_>, h: &Header) -> Result<()> {
         return Err(Error::decoding("APNG frame lies outside the canvas"));
     }
     let n = out.buffer_size();
+    let raw = c
+        .raw
+        .get(..n)
+        .ok_or_else(|| Error::decoding("APNG frame larger than the canvas"))?;
     let sub = h
         .layout
-        .convert(c.raw[..n].to_vec(), out.line_size, rect.w, rect.h);
+        .convert(raw.to_vec(), out.line_size, rect.w, rect.h);
     let ch = h.layout.channels;
     let first = c.next == 0;
     if first {

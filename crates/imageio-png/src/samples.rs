@@ -379,3 +379,62 @@ pub(crate) fn over_indices<T: Sample>(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Pillow's `BLEND(mask, in1, in2)` = `DIV255(in1 * (255 - mask) + in2 * mask)` with
+    /// `DIV255(x) = ((x + 128) + ((x + 128) >> 8)) >> 8`, computed here independently.
+    #[test]
+    fn u8_blend_is_pillows() {
+        for old in (0..=255u32).step_by(5) {
+            for new in (0..=255u32).step_by(7) {
+                for a in [0u32, 1, 127, 128, 200, 254, 255] {
+                    let x = old * (255 - a) + new * a + 128;
+                    let want = ((x >> 8) + x) >> 8;
+                    assert_eq!(u8::blend(old as u8, new as u8, a as u8) as u32, want);
+                }
+            }
+        }
+        assert_eq!(u16::blend(1000, 2000, 0), 1000);
+        assert_eq!(u16::blend(1000, 2000, u16::MAX), 2000);
+        assert_eq!(u16::blend(0, 65535, 32768), 32768);
+    }
+
+    #[test]
+    fn canvas_ops() {
+        // 3×2 canvas, 2 channels (gray+alpha)
+        let mut c = vec![9u8; 12];
+        let r = Rect {
+            x: 1,
+            y: 1,
+            w: 2,
+            h: 1,
+        };
+        paste(&mut c, 3, 2, r, &[1, 255, 2, 0]);
+        assert_eq!(c, [9, 9, 9, 9, 9, 9, 9, 9, 1, 255, 2, 0]);
+        let saved = crop(&c, 3, 2, r);
+        assert_eq!(saved, [1, 255, 2, 0]);
+        over(&mut c, 3, 2, r, &[100, 0, 50, 255]);
+        assert_eq!(&c[8..], &[1, 255, 50, 255]);
+        clear(&mut c, 3, 2, r);
+        assert_eq!(&c[6..], &[9, 9, 0, 0, 0, 0]);
+        let mut idx = vec![1u8, 1, 1];
+        let mut pal = vec![[0u8, 0, 0, 255]; 256];
+        pal[2][3] = 0;
+        over_indices(
+            &mut idx,
+            3,
+            Rect {
+                x: 0,
+                y: 0,
+                w: 3,
+                h: 1,
+            },
+            &[2, 3, 2],
+            &pal,
+        );
+        assert_eq!(idx, [1, 3, 1]);
+    }
+}

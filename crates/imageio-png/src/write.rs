@@ -1,6 +1,7 @@
 //! The writing side: still PNGs and APNGs (frames buffered until `close`).
 
-use std::io::BufWriter;
+use std::borrow::Cow;
+use std::io::{BufWriter, Write};
 
 use imageio_core::{DType, Error, NdView, Plugin, Request, Result, Sink, Value};
 use png::{BitDepth, ColorType, Compression, DeflateCompression, Filter};
@@ -212,20 +213,37 @@ impl WriteOpts {
 }
 
 /// One frame ready for the encoder: raw PNG samples (16-bit big-endian, 1-bit packed).
-struct Frame {
+struct Frame<'v> {
     width: u32,
     height: u32,
     color: ColorType,
     depth: BitDepth,
-    data: Vec<u8>,
+    /// Borrowed from the caller's array when it already is in PNG's layout (u8, C order).
+    data: Cow<'v, [u8]>,
+}
+
+impl Frame<'_> {
+    fn key(&self) -> (u32, u32, ColorType, BitDepth) {
+        (self.width, self.height, self.color, self.depth)
+    }
+    fn into_owned(self) -> Frame<'static> {
+        Frame {
+            data: Cow::Owned(self.data.into_owned()),
+            ..self
+        }
+    }
 }
 
 /// An open PNG/APNG for writing. Frames are buffered until `close`, because the APNG frame
-/// count must be in the `acTL` chunk before the first image.
+/// count must be in the `acTL` chunk before the first image. A single image is encoded at once
+/// (into memory, without copying the caller's pixels); should another write follow, it is
+/// decoded back into the frame buffer.
 pub(crate) struct PngWriter<'a> {
     sink: Sink<'a>,
     opts: WriteOpts,
-    frames: Vec<Frame>,
+    frames: Vec<Frame<'static>>,
+    /// The first image, already encoded as a still PNG, and its frame key.
+    still: Option<(Vec<u8>, (u32, u32, ColorType, BitDepth))>,
     batch: bool,
     done: bool,
 }
@@ -237,6 +255,7 @@ impl<'a> PngWriter<'a> {
             sink: req.sink()?.clone(),
             opts,
             frames: Vec::new(),
+            still: None,
             batch: false,
             done: false,
         })
@@ -261,7 +280,7 @@ fn is_batch_guess(shape: &[usize], dtype: DType) -> Result<bool> {
     }
 }
 
-fn to_frame(img: &NdView<'_>) -> Result<Frame> {
+fn to_frame<'v>(img: &NdView<'v>) -> Result<Frame<'v>> {
     let shape = img.shape();
     let (h, w, c) = match shape {
         [h, w] => (*h, *w, 1),
@@ -299,10 +318,10 @@ fn to_frame(img: &NdView<'_>) -> Result<Frame> {
     let (depth, data) = match img {
         NdView::U8(a) => (
             BitDepth::Eight,
-            a.as_standard_layout()
-                .into_owned()
-                .into_raw_vec_and_offset()
-                .0,
+            match a.to_slice() {
+                Some(s) => Cow::Borrowed(s),
+                None => Cow::Owned(a.iter().copied().collect()),
+            },
         ),
         NdView::U16(a) => {
             let mut out = Vec::with_capacity(a.len() * 2);
@@ -314,7 +333,7 @@ fn to_frame(img: &NdView<'_>) -> Result<Frame> {
                     .iter()
                     .for_each(|v| out.extend_from_slice(&v.to_be_bytes())),
             }
-            (BitDepth::Sixteen, out)
+            (BitDepth::Sixteen, Cow::Owned(out))
         }
         NdView::Bool(a) => {
             if c != 1 {
@@ -334,7 +353,7 @@ fn to_frame(img: &NdView<'_>) -> Result<Frame> {
                     out[y * line + x / 8] |= 0x80 >> (x % 8);
                 }
             }
-            (BitDepth::One, out)
+            (BitDepth::One, Cow::Owned(out))
         }
         other => {
             return Err(Error::unsupported(format!(
@@ -383,12 +402,16 @@ fn delay_fraction(ms: f64) -> (u16, u16) {
 }
 
 impl PngWriter<'_> {
-    fn encode(&mut self) -> Result<()> {
-        let frames = std::mem::take(&mut self.frames);
+    /// Encodes `frames` (an APNG when `animated`) into `out`.
+    fn encode_to<W: std::io::Write>(
+        &self,
+        out: W,
+        frames: &[Frame<'_>],
+        animated: bool,
+    ) -> Result<()> {
         let first = frames
             .first()
             .ok_or_else(|| Error::invalid_argument("no image was written"))?;
-        let animated = self.batch || frames.len() > 1;
         let o = &self.opts;
         let mut info = png::Info::with_size(first.width, first.height);
         info.color_type = first.color;
@@ -435,7 +458,6 @@ impl PngWriter<'_> {
         } else {
             Vec::new()
         };
-        let out = BufWriter::with_capacity(1 << 20, self.sink.writer()?);
         let mut enc = png::Encoder::with_info(out, info).map_err(Error::encoding)?;
         match o.level {
             Level::Simple(c) => enc.set_compression(c),
@@ -460,6 +482,33 @@ impl PngWriter<'_> {
             w.write_image_data(&f.data).map_err(Error::encoding)?;
         }
         w.finish().map_err(Error::encoding)?;
+        Ok(())
+    }
+
+    /// Moves the eagerly encoded still image back into the frame buffer (a second write came).
+    fn unstill(&mut self) -> Result<()> {
+        let Some((png, _)) = self.still.take() else {
+            return Ok(());
+        };
+        let mut dec = png::Decoder::new_with_limits(
+            std::io::Cursor::new(&png),
+            png::Limits { bytes: usize::MAX },
+        );
+        dec.set_transformations(png::Transformations::IDENTITY);
+        let mut r = dec.read_info().map_err(Error::encoding)?;
+        let mut data = vec![
+            0u8;
+            r.output_buffer_size()
+                .ok_or_else(|| Error::encoding("image too large"))?
+        ];
+        let out = r.next_frame(&mut data).map_err(Error::encoding)?;
+        self.frames.push(Frame {
+            width: out.width,
+            height: out.height,
+            color: out.color_type,
+            depth: out.bit_depth,
+            data: Cow::Owned(data),
+        });
         Ok(())
     }
 }
@@ -502,27 +551,28 @@ impl Plugin for PngWriter<'_> {
         } else {
             vec![to_frame(&image)?]
         };
-        let reference = self
-            .frames
-            .first()
-            .or(new.first())
-            .expect("at least one frame");
-        let key = |f: &Frame| (f.width, f.height, f.color, f.depth);
-        if let Some(bad) = new.iter().find(|f| key(f) != key(reference)) {
+        let reference = match (&self.still, self.frames.first(), new.first()) {
+            (Some((_, k)), _, _) => *k,
+            (None, Some(f), _) | (None, None, Some(f)) => f.key(),
+            (None, None, None) => return Err(Error::invalid_argument("no image given")),
+        };
+        if let Some(bad) = new.iter().find(|f| f.key() != reference) {
             return Err(Error::invalid_argument(format!(
-                "all APNG frames need the same size and sample type: {}×{} {:?} {:?} vs {}×{} {:?} {:?}",
-                reference.width,
-                reference.height,
-                reference.color,
-                reference.depth,
-                bad.width,
-                bad.height,
-                bad.color,
-                bad.depth
+                "all APNG frames need the same size and sample type: {:?} vs {:?}",
+                reference,
+                bad.key()
             )));
         }
+        if !batch && !self.batch && self.frames.is_empty() && self.still.is_none() {
+            // The common case, one image: encode now, straight from the caller's pixels.
+            let mut png = Vec::with_capacity(new[0].data.len() / 2 + 4096);
+            self.encode_to(&mut png, &new, false)?;
+            self.still = Some((png, reference));
+            return Ok(());
+        }
+        self.unstill()?;
         self.batch |= batch;
-        self.frames.extend(new);
+        self.frames.extend(new.into_iter().map(Frame::into_owned));
         Ok(())
     }
 
@@ -531,7 +581,14 @@ impl Plugin for PngWriter<'_> {
             return Ok(());
         }
         self.done = true;
-        self.encode()?;
+        let mut out = BufWriter::with_capacity(1 << 20, self.sink.writer()?);
+        if let Some((png, _)) = self.still.take() {
+            out.write_all(&png)?;
+        } else {
+            let frames = std::mem::take(&mut self.frames);
+            self.encode_to(&mut out, &frames, true)?;
+        }
+        out.flush()?;
         Ok(())
     }
 }

@@ -487,3 +487,39 @@ fn compression_and_filter_options() {
     );
     assert!(write_bytes(&[(img, None)], Options::new().with("filter", "bogus")).is_err());
 }
+
+/// An eXIf chunk after the image data still drives `rotate` (and properties agree).
+#[test]
+fn exif_after_image_data_is_found() {
+    let img = NdArray::from(
+        Array3::<u8>::from_shape_fn((3, 5, 3), |(y, x, c)| (y * 50 + x * 7 + c) as u8).into_dyn(),
+    );
+    let plain = write_bytes(&[(img.clone(), None)], Options::new()).unwrap();
+    // insert an eXIf chunk (Orientation 6) between the last IDAT and IEND
+    let exif = [
+        b'I', b'I', 42, 0, 8, 0, 0, 0, 1, 0, 0x12, 0x01, 3, 0, 1, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0,
+    ];
+    let iend = plain.len() - 12;
+    let mut bytes = plain[..iend].to_vec();
+    bytes.extend(chunk(b"eXIf", &exif));
+    bytes.extend_from_slice(&plain[iend..]);
+    let mut f = open(
+        Resource::from(&bytes),
+        Mode::Read,
+        &args(Options::new().with("rotate", true)),
+    )
+    .unwrap();
+    assert_eq!(f.properties(Index::Default).unwrap().shape, vec![5, 3, 3]);
+    let r = f.read(Index::Default).unwrap();
+    assert_eq!(r.shape(), &[5, 3, 3]);
+    // 90° clockwise: out[y][x] = in[H-1-x][y]
+    let (a, b) = (img.as_array::<u8>().unwrap(), r.as_array::<u8>().unwrap());
+    assert_eq!(b[[0, 0, 0]], a[[2, 0, 0]]);
+    assert_eq!(b[[4, 2, 1]], a[[0, 4, 1]]);
+    assert_eq!(
+        f.metadata(Index::Default, false)
+            .unwrap()
+            .get("Orientation"),
+        Some(&Value::Int(6))
+    );
+}
