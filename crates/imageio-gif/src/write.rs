@@ -232,7 +232,7 @@ impl<'a> GifWriter<'a> {
 
 /// The bounding box of the pixels that differ (at least one pixel, so the frame is never empty).
 fn changed_box(a: &[u8], b: &[u8], w: usize, h: usize) -> (usize, usize, usize, usize) {
-    let row = |y: usize| &a[y * w * 4..(y + 1) * w * 4] != &b[y * w * 4..(y + 1) * w * 4];
+    let row = |y: usize| a[y * w * 4..(y + 1) * w * 4] != b[y * w * 4..(y + 1) * w * 4];
     let Some(y0) = (0..h).find(|&y| row(y)) else {
         return (0, 0, 1, 1);
     };

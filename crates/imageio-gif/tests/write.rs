@@ -139,11 +139,11 @@ fn few_colours_are_stored_exactly_and_pillow_agrees() {
     // RGB batch, sub-rectangles on (default) and off, per-frame durations.
     let durs = [10.0, 20.0, 30.0, 40.0, 50.0, 1230.0];
     let a = write_bytes(
-        &[rgb.clone()],
+        std::slice::from_ref(&rgb),
         GifWriteOptions::new().durations_ms(&durs).into(),
     );
     let b = write_bytes(
-        &[rgb.clone()],
+        std::slice::from_ref(&rgb),
         GifWriteOptions::new()
             .subrectangles(false)
             .fps(20.0)
@@ -176,7 +176,7 @@ fn few_colours_are_stored_exactly_and_pillow_agrees() {
         }
         c => ((i[1] * 16 + c * 50 + i[0] * 30) % 256) as u8,
     });
-    let d = write_bytes(&[rgba.clone()], Options::new());
+    let d = write_bytes(std::slice::from_ref(&rgba), Options::new());
     let files = [
         (
             tmp_gif(&dir, "a.gif", &a),
@@ -248,7 +248,7 @@ fn quantiser_options_all_read_back_in_pillow() {
     ];
     let mut files = Vec::new();
     for (name, o) in variants {
-        let bytes = write_bytes(&[src.clone()], o);
+        let bytes = write_bytes(std::slice::from_ref(&src), o);
         files.push((tmp_gif(&dir, name, &bytes), vec![100; 3], Some(0)));
     }
     let ours = check_with_pillow(&files);
