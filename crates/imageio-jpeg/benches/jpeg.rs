@@ -100,6 +100,30 @@ fn benches(c: &mut Criterion) {
     g.bench_function("encode_q90_420_optimize", |b| {
         b.iter(|| encode(black_box(&img), q90_opt.clone()))
     });
+    // jpeg-encoder alone, one thread, the same settings (what the plugin does without strips)
+    let raw = img.to_le_bytes();
+    for (name, method) in [
+        (
+            "jpeg_encoder_1thread_q90_420_average",
+            jpeg_encoder::ChromaSubsamplingMethod::Average,
+        ),
+        (
+            "jpeg_encoder_1thread_q90_420_nearest",
+            jpeg_encoder::ChromaSubsamplingMethod::Nearest,
+        ),
+    ] {
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                let mut out = Vec::with_capacity(8 << 20);
+                let mut enc = jpeg_encoder::Encoder::new(&mut out, 90);
+                enc.set_sampling_factor(jpeg_encoder::SamplingFactor::R_4_2_0);
+                enc.set_chroma_subsampling_method(method);
+                enc.encode(black_box(&raw), 4096, 3072, jpeg_encoder::ColorType::Rgb)
+                    .unwrap();
+                out
+            })
+        });
+    }
     g.finish();
 }
 

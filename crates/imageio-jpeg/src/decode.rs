@@ -2,7 +2,7 @@
 //! orientation transforms that follow `ImageOps.exif_transpose`.
 
 use imageio_core::ndarray::{ArrayD, Axis, IxDyn, Slice};
-use imageio_core::{DType, Error, Limits, NdArray, Result};
+use imageio_core::{DType, Error, Limits, Result};
 use zune_jpeg::JpegDecoder;
 use zune_jpeg::zune_core::bytestream::ZCursor;
 use zune_jpeg::zune_core::colorspace::ColorSpace;
@@ -280,9 +280,4 @@ fn swap(
 /// True when orientation `o` swaps height and width.
 pub(crate) fn swaps_axes(o: u32) -> bool {
     (5..=8).contains(&o)
-}
-
-/// Converts a decoded array for [`NdArray`].
-pub(crate) fn into_nd(a: ArrayD<u8>) -> NdArray {
-    NdArray::from(a)
 }

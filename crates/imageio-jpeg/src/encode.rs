@@ -142,13 +142,28 @@ fn pixels<'v>(image: &'v NdView<'_>) -> Result<(u16, u16, ColorType, Cow<'v, [u8
 /// Encodes one image into a complete JPEG file.
 pub(crate) fn encode(image: &NdView<'_>, s: &Settings) -> Result<Vec<u8>> {
     let (h, w, color, data) = pixels(image)?;
-    let mut out = Vec::with_capacity(data.len() / 4 + 1024);
-    let mut enc = Encoder::new(&mut out, s.quality);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut out = match strips(h, w, color, s, threads) {
+        Some(plan) => encode_strips(&data, w, color, s, &plan)?,
+        None => encode_whole(&data, h, w, color, s, s.restart_interval)?,
+    };
+    if let Some(c) = &s.comment {
+        markers::insert_comment(&mut out, c)?;
+    }
+    Ok(out)
+}
+
+fn encoder<'w>(
+    out: &'w mut Vec<u8>,
+    s: &Settings,
+    restart: Option<u16>,
+) -> Result<Encoder<&'w mut Vec<u8>>> {
+    let mut enc = Encoder::new(out, s.quality);
     enc.set_sampling_factor(s.sampling);
     enc.set_chroma_subsampling_method(ChromaSubsamplingMethod::Average);
     enc.set_progressive(s.progressive);
     enc.set_optimized_huffman_tables(s.optimize);
-    if let Some(n) = s.restart_interval {
+    if let Some(n) = restart {
         enc.set_restart_interval(n);
     }
     if let Some((x, y)) = s.dpi {
@@ -157,7 +172,6 @@ pub(crate) fn encode(image: &NdView<'_>, s: &Settings) -> Result<Vec<u8>> {
             unit: PixelDensityUnit::Inches,
         });
     }
-    let eerr = |e: jpeg_encoder::EncodingError| Error::encoding(format!("JPEG: {e}"));
     if let Some(exif) = &s.exif {
         let tiff = exif.strip_prefix(b"Exif\0\0").unwrap_or(exif);
         enc.add_exif_metadata(tiff).map_err(eerr)?;
@@ -165,9 +179,212 @@ pub(crate) fn encode(image: &NdView<'_>, s: &Settings) -> Result<Vec<u8>> {
     if let Some(icc) = &s.icc {
         enc.add_icc_profile(icc).map_err(eerr)?;
     }
-    enc.encode(&data, w, h, color).map_err(eerr)?;
-    if let Some(c) = &s.comment {
-        markers::insert_comment(&mut out, c)?;
-    }
+    Ok(enc)
+}
+
+fn eerr(e: jpeg_encoder::EncodingError) -> Error {
+    Error::encoding(format!("JPEG: {e}"))
+}
+
+fn encode_whole(
+    data: &[u8],
+    h: u16,
+    w: u16,
+    color: ColorType,
+    s: &Settings,
+    restart: Option<u16>,
+) -> Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(data.len() / 4 + 1024);
+    let enc = encoder(&mut out, s, restart)?;
+    enc.encode(data, w, h, color).map_err(eerr)?;
     Ok(out)
+}
+
+/// How a large baseline image is cut into horizontal strips encoded in parallel.
+struct Plan {
+    /// Pixel rows per strip (a whole number of MCU rows).
+    rows: usize,
+    /// Restart interval in MCUs (one strip).
+    interval: u16,
+    threads: usize,
+    height: u16,
+}
+
+/// Parallel strips for large baseline images with standard Huffman tables (the tables of every
+/// strip are then identical); `None` for everything else.
+fn strips(h: u16, w: u16, color: ColorType, s: &Settings, threads: usize) -> Option<Plan> {
+    if threads < 2 || s.progressive || s.optimize || s.restart_interval.is_some() {
+        return None;
+    }
+    if (h as usize) * (w as usize) < (1 << 20) {
+        return None;
+    }
+    let (mcu_w, mcu_h) = match (color, s.sampling) {
+        (ColorType::Luma, _) | (_, SamplingFactor::R_4_4_4) => (8, 8),
+        (_, SamplingFactor::R_4_2_2) => (16, 8),
+        _ => (16, 16),
+    };
+    let mcus_per_row = (w as usize).div_ceil(mcu_w);
+    let mcu_rows = (h as usize).div_ceil(mcu_h);
+    let per_strip = mcu_rows.div_ceil(threads).min(65535 / mcus_per_row);
+    if per_strip == 0 || mcu_rows < 2 {
+        return None;
+    }
+    Some(Plan {
+        rows: per_strip * mcu_h,
+        interval: (per_strip * mcus_per_row) as u16,
+        threads,
+        height: h,
+    })
+}
+
+/// Encodes strips on `plan.threads` threads and joins their entropy-coded data with restart
+/// markers: the result is the file a single encoder writes with that restart interval.
+fn encode_strips(
+    data: &[u8],
+    w: u16,
+    color: ColorType,
+    s: &Settings,
+    plan: &Plan,
+) -> Result<Vec<u8>> {
+    let row_bytes = w as usize * if color == ColorType::Luma { 1 } else { 3 };
+    let chunks: Vec<&[u8]> = data.chunks(plan.rows * row_bytes).collect();
+    let per_thread = chunks.len().div_ceil(plan.threads);
+    let encoded: Vec<Result<Vec<u8>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks
+            .chunks(per_thread)
+            .map(|group| {
+                scope.spawn(move || {
+                    group
+                        .iter()
+                        .map(|c| encode_whole(c, (c.len() / row_bytes) as u16, w, color, s, None))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| vec![Err(Error::encoding("JPEG encoder thread panicked"))])
+            })
+            .collect()
+    });
+    let mut parts = Vec::with_capacity(encoded.len());
+    for e in encoded {
+        parts.push(e?);
+    }
+    let total: usize = parts.iter().map(Vec::len).sum();
+    let mut out = Vec::with_capacity(total + 16 * parts.len());
+    for (i, part) in parts.iter().enumerate() {
+        let (header, scan) = split_scan(part)?;
+        if i == 0 {
+            let mut header = header.to_vec();
+            set_height_and_dri(&mut header, plan.height, plan.interval)?;
+            out.extend_from_slice(&header);
+        } else {
+            out.extend_from_slice(&[0xFF, 0xD0 + ((i - 1) % 8) as u8]);
+        }
+        out.extend_from_slice(scan);
+    }
+    out.extend_from_slice(&[0xFF, 0xD9]);
+    Ok(out)
+}
+
+/// Splits a single-scan JPEG into (everything up to and including the SOS segment, the
+/// entropy-coded data without the EOI).
+fn split_scan(jpeg: &[u8]) -> Result<(&[u8], &[u8])> {
+    let bad = || Error::encoding("JPEG: unexpected encoder output");
+    let mut pos = 2;
+    while pos + 4 <= jpeg.len() {
+        if jpeg[pos] != 0xFF {
+            return Err(bad());
+        }
+        let len = u16::from_be_bytes([jpeg[pos + 2], jpeg[pos + 3]]) as usize;
+        let end = pos + 2 + len;
+        if jpeg[pos + 1] == 0xDA {
+            if !jpeg.ends_with(&[0xFF, 0xD9]) || end > jpeg.len() - 2 {
+                return Err(bad());
+            }
+            return Ok((&jpeg[..end], &jpeg[end..jpeg.len() - 2]));
+        }
+        pos = end;
+    }
+    Err(bad())
+}
+
+/// Sets the SOF height and inserts a DRI segment before the SOS segment of a header.
+fn set_height_and_dri(header: &mut Vec<u8>, height: u16, interval: u16) -> Result<()> {
+    let mut pos = 2;
+    while pos + 4 <= header.len() {
+        let m = header[pos + 1];
+        let len = u16::from_be_bytes([header[pos + 2], header[pos + 3]]) as usize;
+        if m == 0xC0 {
+            header[pos + 5..pos + 7].copy_from_slice(&height.to_be_bytes());
+        } else if m == 0xDA {
+            let dri = [
+                0xFF,
+                0xDD,
+                0x00,
+                0x04,
+                (interval >> 8) as u8,
+                interval as u8,
+            ];
+            header.splice(pos..pos, dri);
+            return Ok(());
+        }
+        pos += 2 + len;
+    }
+    Err(Error::encoding("JPEG: unexpected encoder output (no SOS)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn image(h: usize, w: usize, ch: usize) -> Vec<u8> {
+        (0..h * w * ch)
+            .map(|i| ((i * 31 + i / (w * ch) * 17) % 251) as u8)
+            .collect()
+    }
+
+    /// The parallel strips give exactly the file one encoder writes with the same restart interval.
+    #[test]
+    fn strips_equal_a_single_encoder_with_restart_markers() {
+        for (color, ch, sampling) in [
+            (ColorType::Rgb, 3, SamplingFactor::R_4_2_0),
+            (ColorType::Rgb, 3, SamplingFactor::R_4_2_2),
+            (ColorType::Rgb, 3, SamplingFactor::R_4_4_4),
+            (ColorType::Luma, 1, SamplingFactor::R_4_2_0),
+        ] {
+            let (h, w) = (1100u16, 1000u16);
+            let data = image(h as usize, w as usize, ch);
+            let s = Settings {
+                quality: 90,
+                progressive: false,
+                optimize: false,
+                sampling,
+                dpi: Some((72, 72)),
+                icc: Some(vec![1, 2, 3]),
+                exif: None,
+                comment: None,
+                restart_interval: None,
+            };
+            for threads in [2, 3, 7] {
+                let plan =
+                    strips(h, w, color, &s, threads).expect("large baseline image: parallel");
+                let par = encode_strips(&data, w, color, &s, &plan).unwrap();
+                let one = encode_whole(&data, h, w, color, &s, Some(plan.interval)).unwrap();
+                assert!(
+                    par == one,
+                    "{color:?} {sampling:?} {threads} threads: files differ"
+                );
+            }
+        }
+        let s = Settings::from_options(&Options::new().with("progressive", true)).unwrap();
+        assert!(strips(2000, 2000, ColorType::Rgb, &s, 2).is_none());
+        let s = Settings::from_options(&Options::new()).unwrap();
+        assert!(strips(100, 100, ColorType::Rgb, &s, 2).is_none());
+        assert!(strips(2000, 2000, ColorType::Rgb, &s, 1).is_none());
+    }
 }

@@ -331,3 +331,20 @@ fn one_image_per_file() {
     assert_eq!(encode(flipped.clone().into()), encode((&owned).into()));
     assert_ne!(encode(flipped.into()), encode((&img).into()));
 }
+
+/// Large baseline images are encoded in parallel strips joined by restart markers; Pillow reads
+/// them like any other file.
+#[test]
+fn large_images_encoded_in_strips_read_back_in_pillow() {
+    for (name, channels) in [("large_rgb.jpg", 3), ("large_gray.jpg", 0)] {
+        let img = photo(1100, 1300, channels);
+        let (path, info) = pillow_view(name, &img, JpegWriteOptions::new().quality(90).into());
+        let p = psnr(&info);
+        println!("{name} q90: PSNR {p:.2} dB");
+        assert!(p >= 38.0, "{name}: PSNR {p:.2}");
+        let mut f =
+            imageio_core::open(Resource::from(&path), Mode::Read, &OpenArgs::default()).unwrap();
+        let ours = f.read(Index::Default).unwrap();
+        assert_eq!(ours.shape(), img.shape());
+    }
+}
