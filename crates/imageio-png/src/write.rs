@@ -213,6 +213,9 @@ impl WriteOpts {
 }
 
 /// One frame ready for the encoder: raw PNG samples (16-bit big-endian, 1-bit packed).
+/// Width, height, colour type and bit depth: what every APNG frame must share.
+type FrameKey = (u32, u32, ColorType, BitDepth);
+
 struct Frame<'v> {
     width: u32,
     height: u32,
@@ -223,7 +226,7 @@ struct Frame<'v> {
 }
 
 impl Frame<'_> {
-    fn key(&self) -> (u32, u32, ColorType, BitDepth) {
+    fn key(&self) -> FrameKey {
         (self.width, self.height, self.color, self.depth)
     }
     fn into_owned(self) -> Frame<'static> {
@@ -243,7 +246,7 @@ pub(crate) struct PngWriter<'a> {
     opts: WriteOpts,
     frames: Vec<Frame<'static>>,
     /// The first image, already encoded as a still PNG, and its frame key.
-    still: Option<(Vec<u8>, (u32, u32, ColorType, BitDepth))>,
+    still: Option<(Vec<u8>, FrameKey)>,
     batch: bool,
     done: bool,
 }
