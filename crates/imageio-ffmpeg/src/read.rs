@@ -986,6 +986,11 @@ fn display_rotation(m: &[u8]) -> Option<i32> {
     Some(((cw + 45) / 90 * 90) % 360)
 }
 
+/// `value × time_base` in seconds, rounded once (as Python's `float(value * Fraction(tb))`).
+fn scaled(value: i64, tb: ff::Rational) -> f64 {
+    (value as f64 * f64::from(tb.numerator())) / f64::from(tb.denominator())
+}
+
 fn collect_info(
     input: &ff::format::context::Input,
     stream: &ff::format::stream::Stream<'_>,
@@ -1004,13 +1009,13 @@ fn collect_info(
         }
     };
     let fps = if rate.numerator() > 0 && rate.denominator() > 0 {
-        f64::from(rate)
+        rate.numerator() as f64 / rate.denominator() as f64
     } else {
         0.0
     };
     m.insert("fps".into(), Value::Float(fps));
     let duration = if stream.duration() > 0 && tb.denominator() > 0 {
-        Some(stream.duration() as f64 * f64::from(tb))
+        Some(scaled(stream.duration(), tb))
     } else if input.duration() > 0 {
         Some(input.duration() as f64 / f64::from(ff::ffi::AV_TIME_BASE))
     } else {
@@ -1152,7 +1157,7 @@ impl Plugin for Reader<'_> {
                 let tb = self.info.time_base;
                 let _ = self.info.start_time;
                 if let Some(p) = f.pts().or_else(|| f.timestamp()) {
-                    m.insert("time".into(), Value::Float(p as f64 * f64::from(tb)));
+                    m.insert("time".into(), Value::Float(scaled(p, tb)));
                 }
                 m.insert("key_frame".into(), Value::Bool(f.is_key()));
                 let t = match f.kind() {

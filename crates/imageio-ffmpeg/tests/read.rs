@@ -558,3 +558,92 @@ fn display_matrix_rotation() {
     assert_eq!(a[[0, 0, 0]], b[[0, 319, 0]]);
     assert_eq!(a[[319, 239, 1]], b[[239, 0, 1]]);
 }
+
+/// Expected values from PyAV (xtask/python/gen_ffmpeg.py → fixtures/ffmpeg/manifest.json).
+#[test]
+fn agrees_with_pyav_manifest() {
+    let text = std::fs::read_to_string(workspace().join("fixtures/ffmpeg/manifest.json")).unwrap();
+    let manifest: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let cases = manifest["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 6);
+    for case in cases {
+        let name = case["file"]
+            .as_str()
+            .unwrap()
+            .strip_prefix("standard:")
+            .unwrap();
+        let path = standard(name);
+        let mut f = open_read(
+            path.as_path(),
+            ReadOptions::new()
+                .format(case["format"].as_str().unwrap())
+                .into(),
+        );
+        let shape: Vec<usize> = case["shape"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap() as usize)
+            .collect();
+        let index = match &case["index"] {
+            serde_json::Value::String(s) if s == "all" => Index::All,
+            v => Index::At(v.as_u64().unwrap() as usize),
+        };
+        let a = f.read(index).unwrap();
+        assert_eq!(a.shape(), shape.as_slice(), "{name} {index}");
+        assert_eq!(a.dtype().numpy_name(), case["dtype"].as_str().unwrap());
+        assert_eq!(
+            a.sha256_hex(),
+            case["sha256"].as_str().unwrap(),
+            "{name} {index}: pixels differ from PyAV"
+        );
+        if index == Index::All {
+            let mut rgb = open_read(path.as_path(), Options::new());
+            let p = rgb.properties(Index::All).unwrap();
+            let want: Vec<usize> = case["rgb24_shape"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_u64().unwrap() as usize)
+                .collect();
+            assert_eq!(p.shape, want, "{name}");
+            assert_eq!(p.n_images, case["n_frames"].as_u64().map(|n| n as usize));
+            let m = rgb.metadata(Index::All, true).unwrap();
+            assert_eq!(
+                m["fps"].as_float().unwrap(),
+                case["fps"].as_f64().unwrap(),
+                "{name}"
+            );
+            if let Some(d) = case["duration"].as_f64() {
+                assert!(
+                    (m["duration"].as_float().unwrap() - d).abs() < 1e-6,
+                    "{name}"
+                );
+            }
+            assert_eq!(
+                m["codec"].as_str().unwrap(),
+                case["codec"].as_str().unwrap()
+            );
+            assert_eq!(
+                m["profile"].as_str().unwrap(),
+                case["profile"].as_str().unwrap()
+            );
+            assert_eq!(
+                m["pix_fmt"].as_str().unwrap(),
+                case["pix_fmt"].as_str().unwrap()
+            );
+        } else {
+            let m = f.metadata(index, true).unwrap();
+            assert_eq!(
+                m["time"].as_float().unwrap(),
+                case["time"].as_f64().unwrap(),
+                "{name}"
+            );
+            assert_eq!(
+                m["key_frame"].as_bool().unwrap(),
+                case["key_frame"].as_bool().unwrap(),
+                "{name}"
+            );
+        }
+    }
+}
