@@ -77,6 +77,7 @@
 //! ## Options (read)
 //!
 //! * `palette` (bool, default false): palette indices + `"palette"` metadata instead of colours.
+//!   It has no effect on images that are not palette-based.
 //! * `rotate` (bool, default false): apply the EXIF `Orientation` (1–8) like Pillow's
 //!   `ImageOps.exif_transpose`; 0, 9 and other values leave the image unchanged.
 //!   `metadata(exclude_applied = true)` then leaves `Orientation` out.
