@@ -2,8 +2,6 @@
 //! else NeuQuant (the `color_quant` crate) or a median cut refined by k-means (written here);
 //! optional Floyd–Steinberg dithering.
 
-use std::collections::HashMap;
-
 /// Which quantiser builds the palette when a frame has more colours than fit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Quantizer {
@@ -22,31 +20,75 @@ pub(crate) struct Quantised {
     pub transparent: Option<u8>,
 }
 
-/// Nearest-colour search over a small palette, cached per 15-bit colour.
-struct Nearest<'p> {
-    palette: &'p [[i32; 3]],
+/// Nearest-colour search over a small palette: entries sorted by green, searched outwards from
+/// the query's green until the green distance alone exceeds the best match; cached per cell.
+struct Nearest {
+    /// (g, r, b, original index), sorted by g.
+    sorted: Vec<(i32, i32, i32, u16)>,
     cache: Vec<u16>,
 }
 
-impl<'p> Nearest<'p> {
-    fn new(palette: &'p [[i32; 3]]) -> Self {
+impl Nearest {
+    fn new(palette: &[[i32; 3]], cached: bool) -> Self {
+        let mut sorted: Vec<(i32, i32, i32, u16)> = palette
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p[1], p[0], p[2], i as u16))
+            .collect();
+        sorted.sort_unstable();
         Nearest {
-            palette,
-            cache: vec![u16::MAX; 1 << 18],
+            sorted,
+            cache: if cached {
+                vec![u16::MAX; 1 << 18]
+            } else {
+                Vec::new()
+            },
         }
     }
 
     fn exact(&self, c: [i32; 3]) -> usize {
-        let mut best = 0;
+        let s = &self.sorted;
+        let start = s.partition_point(|e| e.0 < c[1]);
+        let mut best = 0u16;
         let mut bd = i32::MAX;
-        for (i, p) in self.palette.iter().enumerate() {
-            let d = (p[0] - c[0]).pow(2) + (p[1] - c[1]).pow(2) + (p[2] - c[2]).pow(2);
-            if d < bd {
-                bd = d;
-                best = i;
+        let mut up = start;
+        let mut down = start;
+        loop {
+            let mut progressed = false;
+            if up < s.len() {
+                let e = s[up];
+                let dg = (e.0 - c[1]).pow(2);
+                if dg < bd {
+                    let d = dg + (e.1 - c[0]).pow(2) + (e.2 - c[2]).pow(2);
+                    if d < bd || (d == bd && e.3 < best) {
+                        bd = d;
+                        best = e.3;
+                    }
+                    up += 1;
+                    progressed = true;
+                } else {
+                    up = s.len();
+                }
+            }
+            if down > 0 {
+                let e = s[down - 1];
+                let dg = (e.0 - c[1]).pow(2);
+                if dg < bd {
+                    let d = dg + (e.1 - c[0]).pow(2) + (e.2 - c[2]).pow(2);
+                    if d < bd || (d == bd && e.3 < best) {
+                        bd = d;
+                        best = e.3;
+                    }
+                    down -= 1;
+                    progressed = true;
+                } else {
+                    down = 0;
+                }
+            }
+            if !progressed {
+                return best as usize;
             }
         }
-        best
     }
 
     /// Nearest palette entry to `c`, searched exactly for the centre of its 6-bit-per-channel
@@ -64,6 +106,46 @@ impl<'p> Nearest<'p> {
     }
 }
 
+/// A tiny open-addressing map from RGB to a palette index (the exact-palette check).
+struct ColourMap {
+    keys: Vec<u32>,
+    vals: Vec<u8>,
+    len: usize,
+}
+
+impl ColourMap {
+    const SLOTS: usize = 1024;
+    fn new() -> Self {
+        ColourMap {
+            keys: vec![0; Self::SLOTS],
+            vals: vec![0; Self::SLOTS],
+            len: 0,
+        }
+    }
+    fn slot(&self, key: u32) -> usize {
+        let mut i = (key.wrapping_mul(0x9E37_79B1) >> 22) as usize;
+        while self.keys[i] != 0 && self.keys[i] != key {
+            i = (i + 1) & (Self::SLOTS - 1);
+        }
+        i
+    }
+    /// The index of `c`, inserting it as the next index; `None` when full (`max` colours).
+    fn get_or_insert(&mut self, c: [u8; 3], max: usize) -> Option<u8> {
+        let key = 1 + ((c[0] as u32) << 16 | (c[1] as u32) << 8 | c[2] as u32);
+        let i = self.slot(key);
+        if self.keys[i] == key {
+            return Some(self.vals[i]);
+        }
+        if self.len == max {
+            return None;
+        }
+        self.keys[i] = key;
+        self.vals[i] = self.len as u8;
+        self.len += 1;
+        Some(self.vals[i])
+    }
+}
+
 /// Quantises `rgba` (`w × h` pixels) to at most `colours` palette entries (2..=256), one of them
 /// reserved for transparency when some pixel has alpha < 128 (or when `force_transparent`).
 pub(crate) fn quantise(
@@ -78,44 +160,45 @@ pub(crate) fn quantise(
     let has_transparent = force_transparent || rgba.chunks_exact(4).any(|p| p[3] < 128);
     let budget = colours - usize::from(has_transparent);
     let budget = budget.max(1);
-    // Exact palette when the opaque pixels have few enough colours.
-    let mut map: HashMap<[u8; 3], u8> = HashMap::new();
+    // Exact palette when the opaque pixels have few enough colours (at most 256).
+    let mut map = ColourMap::new();
     let mut palette = Vec::new();
+    let mut indices = Vec::with_capacity(rgba.len() / 4);
     let mut exact = true;
     for p in rgba.chunks_exact(4) {
         if p[3] < 128 {
+            indices.push(u8::MAX);
             continue;
         }
-        let c = [p[0], p[1], p[2]];
-        if !map.contains_key(&c) {
-            if map.len() == budget {
+        let before = map.len;
+        match map.get_or_insert([p[0], p[1], p[2]], budget.min(256)) {
+            Some(i) => {
+                if map.len > before {
+                    palette.extend_from_slice(&p[..3]);
+                }
+                indices.push(i);
+            }
+            None => {
                 exact = false;
                 break;
             }
-            map.insert(c, map.len() as u8);
-            palette.extend_from_slice(&c);
         }
     }
     let transparent_index = |n_colours: usize| has_transparent.then_some(n_colours as u8);
     if exact {
-        let n = map.len();
+        let n = map.len;
         let t = transparent_index(n);
-        if t.is_some() {
+        if let Some(t) = t {
             palette.extend_from_slice(&[0, 0, 0]);
+            for (i, p) in indices.iter_mut().zip(rgba.chunks_exact(4)) {
+                if p[3] < 128 {
+                    *i = t;
+                }
+            }
         }
         if palette.is_empty() {
             palette.extend_from_slice(&[0, 0, 0]);
         }
-        let indices = rgba
-            .chunks_exact(4)
-            .map(|p| {
-                if p[3] < 128 {
-                    t.unwrap_or(0)
-                } else {
-                    map[&[p[0], p[1], p[2]]]
-                }
-            })
-            .collect();
         return Quantised {
             palette,
             indices,
@@ -133,7 +216,7 @@ pub(crate) fn quantise(
         Quantizer::MedianCut => median_cut(&opaque, budget),
     };
     let t = transparent_index(table.len());
-    let mut nearest = Nearest::new(&table);
+    let mut nearest = Nearest::new(&table, true);
     let n = rgba.len() / 4;
     let mut indices = vec![0u8; n];
     if dither {
@@ -205,41 +288,49 @@ fn neuquant_palette(opaque: &[[u8; 3]], colours: usize, speed: i32) -> Vec<[i32;
         .collect()
 }
 
-/// Median cut on a colour histogram, then k-means refinement.
+/// Median cut on a 15-bit colour histogram (each cell keeps its mean colour), then k-means
+/// refinement over the cells.
 fn median_cut(opaque: &[[u8; 3]], colours: usize) -> Vec<[i32; 3]> {
-    // Histogram at full precision.
-    let mut hist: HashMap<[u8; 3], u32> = HashMap::new();
+    let mut count = vec![0u32; 1 << 15];
+    let mut sums = vec![[0u32; 3]; 1 << 15];
     for c in opaque {
-        *hist.entry(*c).or_insert(0) += 1;
+        let k = ((c[0] as usize >> 3) << 10) | ((c[1] as usize >> 3) << 5) | (c[2] as usize >> 3);
+        count[k] += 1;
+        let s = &mut sums[k];
+        s[0] += c[0] as u32;
+        s[1] += c[1] as u32;
+        s[2] += c[2] as u32;
     }
-    let mut entries: Vec<([u8; 3], u32)> = hist.into_iter().collect();
-    entries.sort_unstable();
+    let mut entries: Vec<([u8; 3], u32)> = count
+        .iter()
+        .zip(&sums)
+        .filter(|(n, _)| **n > 0)
+        .map(|(&n, s)| ([(s[0] / n) as u8, (s[1] / n) as u8, (s[2] / n) as u8], n))
+        .collect();
     if entries.is_empty() {
         return vec![[0, 0, 0]];
     }
-    // Boxes are ranges of `entries`.
-    let mut boxes: Vec<(usize, usize)> = vec![(0, entries.len())];
+    // Boxes are ranges of `entries`, with their (channel, range, weight) cached.
+    let stats = |e: &[([u8; 3], u32)]| {
+        let (ch, range) = widest(e);
+        let weight: u64 = e.iter().map(|x| x.1 as u64).sum();
+        (ch, range, weight)
+    };
+    let mut boxes: Vec<(usize, usize, usize, u8, u64)> = {
+        let (ch, r, w) = stats(&entries);
+        vec![(0, entries.len(), ch, r, w)]
+    };
     while boxes.len() < colours {
-        // Split the box with the largest (range × weight).
-        let mut best = None;
-        let mut best_score = 0u64;
-        for (bi, &(s, e)) in boxes.iter().enumerate() {
-            if e - s < 2 {
-                continue;
-            }
-            let (ch, range) = widest(&entries[s..e]);
-            let weight: u64 = entries[s..e].iter().map(|x| x.1 as u64).sum();
-            let score = range as u64 * weight;
-            if score > best_score {
-                best_score = score;
-                best = Some((bi, ch));
-            }
-        }
-        let Some((bi, ch)) = best else { break };
-        let (s, e) = boxes[bi];
+        let best = boxes
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| b.1 - b.0 >= 2 && b.3 > 0)
+            .max_by_key(|(_, b)| b.3 as u64 * b.4)
+            .map(|(i, _)| i);
+        let Some(bi) = best else { break };
+        let (s, e, ch, _, total) = boxes[bi];
         let slice = &mut entries[s..e];
         slice.sort_unstable_by_key(|x| x.0[ch]);
-        let total: u64 = slice.iter().map(|x| x.1 as u64).sum();
         let mut acc = 0u64;
         let mut cut = 1;
         for (i, x) in slice.iter().enumerate() {
@@ -249,12 +340,14 @@ fn median_cut(opaque: &[[u8; 3]], colours: usize) -> Vec<[i32; 3]> {
                 break;
             }
         }
-        boxes[bi] = (s, s + cut);
-        boxes.push((s + cut, e));
+        let (c1, r1, w1) = stats(&entries[s..s + cut]);
+        let (c2, r2, w2) = stats(&entries[s + cut..e]);
+        boxes[bi] = (s, s + cut, c1, r1, w1);
+        boxes.push((s + cut, e, c2, r2, w2));
     }
     let mut centres: Vec<[f64; 3]> = boxes
         .iter()
-        .map(|&(s, e)| {
+        .map(|&(s, e, ..)| {
             let mut sum = [0f64; 3];
             let mut wsum = 0f64;
             for (c, n) in &entries[s..e] {
@@ -266,25 +359,25 @@ fn median_cut(opaque: &[[u8; 3]], colours: usize) -> Vec<[i32; 3]> {
             sum.map(|v| v / wsum)
         })
         .collect();
-    // K-means refinement over the distinct colours (weighted).
+    // K-means refinement over the cells (weighted), exact nearest centre.
     for _ in 0..3 {
         let table: Vec<[i32; 3]> = centres
             .iter()
             .map(|c| c.map(|v| v.round() as i32))
             .collect();
-        let mut nearest = Nearest::new(&table);
-        let mut sums = vec![[0f64; 4]; table.len()];
+        let nearest = Nearest::new(&table, false);
+        let mut acc = vec![[0f64; 4]; table.len()];
         for (c, n) in &entries {
-            let k = nearest.find([c[0] as i32, c[1] as i32, c[2] as i32]);
-            let s = &mut sums[k];
+            let k = nearest.exact([c[0] as i32, c[1] as i32, c[2] as i32]);
+            let a = &mut acc[k];
             for ch in 0..3 {
-                s[ch] += c[ch] as f64 * *n as f64;
+                a[ch] += c[ch] as f64 * *n as f64;
             }
-            s[3] += *n as f64;
+            a[3] += *n as f64;
         }
-        for (c, s) in centres.iter_mut().zip(&sums) {
-            if s[3] > 0.0 {
-                *c = [s[0] / s[3], s[1] / s[3], s[2] / s[3]];
+        for (c, a) in centres.iter_mut().zip(&acc) {
+            if a[3] > 0.0 {
+                *c = [a[0] / a[3], a[1] / a[3], a[2] / a[3]];
             }
         }
     }

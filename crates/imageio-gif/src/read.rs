@@ -54,6 +54,8 @@ pub(crate) struct Compositor {
     /// RGBA canvas (`Rgb`/`Rgba` layouts) or indices (`Palette`).
     canvas: Vec<u8>,
     palette_mode: bool,
+    /// Bytes per canvas pixel: 1 (indices), 3 (RGB), 4 (RGBA).
+    bpp: usize,
     /// Disposal to apply before the next frame: (method, clipped rect, fill value).
     pending: Option<(u8, Rect, [u8; 4])>,
     /// Saved canvas rectangle for disposal 3.
@@ -77,9 +79,14 @@ fn rgb_of(palette: Option<&[u8]>, i: u8) -> [u8; 3] {
 }
 
 impl Compositor {
-    pub(crate) fn new(s: &Scan, palette_mode: bool) -> Result<Self> {
+    pub(crate) fn new(s: &Scan, layout: Layout) -> Result<Self> {
         let (w, h) = (s.width as usize, s.height as usize);
-        let bpp = if palette_mode { 1 } else { 4 };
+        let palette_mode = layout == Layout::Palette;
+        let bpp = match layout {
+            Layout::Palette => 1,
+            Layout::Rgb => 3,
+            Layout::Rgba => 4,
+        };
         let f0 = s.frames.first();
         let t0 = f0.and_then(|f| f.transparency);
         let canvas = if palette_mode {
@@ -96,7 +103,7 @@ impl Compositor {
             c.try_reserve_exact(w * h * bpp)
                 .map_err(|_| Error::limits("cannot allocate the canvas"))?;
             for _ in 0..w * h {
-                c.extend_from_slice(&px);
+                c.extend_from_slice(&px[..bpp]);
             }
             c
         };
@@ -105,13 +112,14 @@ impl Compositor {
             h,
             canvas,
             palette_mode,
+            bpp,
             pending: None,
             saved: Vec::new(),
         })
     }
 
     fn bpp(&self) -> usize {
-        if self.palette_mode { 1 } else { 4 }
+        self.bpp
     }
 
     fn clip(&self, f: &FrameInfo) -> Rect {
@@ -213,10 +221,16 @@ impl Compositor {
                         *d = i;
                     }
                 }
-            } else {
+            } else if bpp == 4 {
                 for (d, &i) in dst.chunks_exact_mut(4).zip(src) {
                     if i as usize != t {
                         d.copy_from_slice(&lut[i as usize]);
+                    }
+                }
+            } else {
+                for (d, &i) in dst.chunks_exact_mut(3).zip(src) {
+                    if i as usize != t {
+                        d.copy_from_slice(&lut[i as usize][..3]);
                     }
                 }
             }
@@ -224,16 +238,8 @@ impl Compositor {
     }
 
     /// The canvas in `layout`, appended to `out`.
-    pub(crate) fn emit(&self, layout: Layout, out: &mut Vec<u8>) {
-        match layout {
-            Layout::Rgba | Layout::Palette => out.extend_from_slice(&self.canvas),
-            Layout::Rgb => {
-                out.reserve(self.w * self.h * 3);
-                for p in self.canvas.chunks_exact(4) {
-                    out.extend_from_slice(&p[..3]);
-                }
-            }
-        }
+    pub(crate) fn emit(&self, _layout: Layout, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.canvas);
     }
 }
 
@@ -325,7 +331,7 @@ impl<'a> GifReader<'a> {
         let decoder = opts
             .read_info(self.req.source()?.reader()?)
             .map_err(gif_err)?;
-        let comp = Compositor::new(&self.scan, self.layout == Layout::Palette)?;
+        let comp = Compositor::new(&self.scan, self.layout)?;
         self.state = Some(DecodeState {
             decoder,
             next: 0,
