@@ -312,14 +312,19 @@ fn advance(c: &mut Cursor<'_>, h: &Header) -> Result<()> {
     if rect.x + rect.w > cw || rect.y + rect.h > chh {
         return Err(Error::decoding("APNG frame lies outside the canvas"));
     }
-    let n = out.buffer_size();
+    // Interlaced (sub)frames are de-interlaced by the png crate with the stride of the full
+    // image width; progressive ones are packed with the frame's own line size.
+    let stride = if h.interlaced {
+        c.reader.output_line_size(h.width).unwrap_or(out.line_size)
+    } else {
+        out.line_size
+    };
+    let n = stride * rect.h;
     let raw = c
         .raw
         .get(..n)
         .ok_or_else(|| Error::decoding("APNG frame larger than the canvas"))?;
-    let sub = h
-        .layout
-        .convert(raw.to_vec(), out.line_size, rect.w, rect.h);
+    let sub = h.layout.convert(raw.to_vec(), stride, rect.w, rect.h);
     let ch = h.layout.channels;
     let first = c.next == 0;
     if first {
