@@ -286,7 +286,7 @@ impl NdArray {
             let mut data = Vec::with_capacity(per * images.len());
             let n = images.len();
             for im in images {
-                let a = T::unwrap(im).ok().expect("dtype checked above");
+                let a = T::unwrap(im).expect("dtype checked above");
                 match a.as_slice() {
                     Some(s) => data.extend_from_slice(s),
                     None => data.extend(a.iter().copied()),

@@ -86,7 +86,7 @@ fn resolve_in(
             "standard image `{canonical}` from `{base}` has sha256 {got}, expected {hash}"
         )));
     }
-    std::fs::create_dir_all(&dir)?;
+    std::fs::create_dir_all(dir)?;
     let part = dir.join(format!("{canonical}.part"));
     std::fs::write(&part, &data)?;
     std::fs::rename(&part, &path)?;

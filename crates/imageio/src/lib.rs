@@ -99,7 +99,6 @@ pub fn formats() -> &'static [&'static PluginDescriptor] {
 }
 
 /// Builder for reading: `imageio::reader(uri).index(2).option("rotate", true).read()`.
-#[must_use]
 pub fn reader<'a>(uri: impl Into<Resource<'a>>) -> ReadBuilder<'a> {
     ReadBuilder {
         resource: uri.into(),
@@ -110,7 +109,6 @@ pub fn reader<'a>(uri: impl Into<Resource<'a>>) -> ReadBuilder<'a> {
 }
 
 /// Builder for writing: `imageio::writer("<bytes>").extension(".png").option("compression", 9).write(&img)`.
-#[must_use]
 pub fn writer<'a>(uri: impl Into<Resource<'a>>) -> WriteBuilder<'a> {
     WriteBuilder {
         resource: uri.into(),
