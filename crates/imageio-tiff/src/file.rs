@@ -27,11 +27,7 @@ pub(crate) struct Series {
     pub spacing: Vec<(char, f64)>,
 }
 
-impl Series {
-    pub(crate) fn size(&self) -> usize {
-        self.shape.iter().product()
-    }
-}
+type SeriesFn<'a> = fn(&TiffFile<'a>) -> Option<Vec<Series>>;
 
 pub(crate) struct TiffFile<'a> {
     pub data: Data<'a>,
@@ -108,12 +104,34 @@ impl<'a> TiffFile<'a> {
             .and_then(|t| t.text())
     }
 
+    /// The first two ImageDescription tags (tifffile's `description`, `description1`).
+    fn descriptions(&self, page: usize) -> Vec<String> {
+        self.pages[page]
+            .ifd
+            .tags
+            .iter()
+            .filter(|t| t.code == tag::IMAGE_DESCRIPTION)
+            .take(2)
+            .filter_map(|t| t.text())
+            .collect()
+    }
+    /// tifffile's `shaped_description`: the first description in shaped format.
+    pub(crate) fn shaped_description(&self, page: usize) -> Option<String> {
+        self.descriptions(page)
+            .into_iter()
+            .find(|d| is_shaped_desc(d))
+    }
+    /// tifffile's `imagej_description`.
+    pub(crate) fn imagej_description(&self, page: usize) -> Option<String> {
+        self.descriptions(page)
+            .into_iter()
+            .find(|d| d.starts_with("ImageJ="))
+    }
     pub(crate) fn is_shaped(&self) -> bool {
-        self.description(0).is_some_and(|d| is_shaped_desc(&d))
+        self.shaped_description(0).is_some()
     }
     pub(crate) fn is_imagej(&self) -> bool {
-        self.description(0)
-            .is_some_and(|d| d.starts_with("ImageJ="))
+        self.imagej_description(0).is_some()
     }
     pub(crate) fn is_ome(&self) -> bool {
         self.description(0)
@@ -121,7 +139,7 @@ impl<'a> TiffFile<'a> {
     }
 
     fn detect_series(&mut self) {
-        let attempts: [(&'static str, fn(&Self) -> Option<Vec<Series>>); 3] = [
+        let attempts: [(&'static str, SeriesFn<'a>); 3] = [
             ("shaped", Self::series_shaped),
             ("ome", Self::series_ome),
             ("imagej", Self::series_imagej),
@@ -190,10 +208,7 @@ impl<'a> TiffFile<'a> {
         let mut index = 0;
         while index < self.nmain {
             let key = &self.pages[index];
-            let desc = self.description(index)?;
-            if !is_shaped_desc(&desc) {
-                return None;
-            }
+            let desc = self.shaped_description(index)?;
             let meta = parse_shaped(&desc)?;
             let reshape: Vec<usize> = meta.shape;
             let size = product(&reshape);
@@ -246,7 +261,7 @@ impl<'a> TiffFile<'a> {
     }
 
     fn series_imagej(&self) -> Option<Vec<Series>> {
-        let desc = self.description(0)?;
+        let desc = self.imagej_description(0)?;
         let meta = crate::meta::imagej_description(&desc);
         let geti = |k: &str| {
             meta.iter()

@@ -1,6 +1,104 @@
-//! The TIFF backend of imageio-rs, modelled on tifffile.
+//! The TIFF backend of imageio-rs, modelled on [tifffile](https://pypi.org/project/tifffile/)
+//! (what imageio's v3 `tifffile` plugin returns), registered as the `tiff` plugin.
 //!
-//! Placeholder docs (replaced below).
+//! ```
+//! use imageio_core::{Index, Mode, NdArray, OpenArgs, Options};
+//! use imageio_tiff::TiffWriteOptions;
+//!
+//! let volume = NdArray::from_shape_vec(&[3, 4, 5], (0..60u16).collect())?;
+//! let args = OpenArgs {
+//!     plugin: Some("tiff".into()),
+//!     options: TiffWriteOptions::new().compression("zlib").predictor(true).into(),
+//!     ..Default::default()
+//! };
+//! let mut w = imageio_core::open(imageio_core::Resource::ReturnBytes, Mode::Write, &args)?;
+//! w.write(&volume)?; // one "shaped" series: {"shape": [3, 4, 5]}
+//! let bytes = w.close()?.unwrap();
+//!
+//! let args = OpenArgs { plugin: Some("tiff".into()), ..Default::default() };
+//! let mut r = imageio_core::open(bytes.as_slice().into(), Mode::Read, &args)?;
+//! assert_eq!(r.read(Index::Default)?, volume); // series 0 with its true shape
+//! assert_eq!(r.properties(Index::Default)?.shape, vec![3, 4, 5]);
+//! # Ok::<(), imageio_core::Error>(())
+//! ```
+//!
+//! # Reading
+//!
+//! * The unit of `index` is a tifffile **series**: `Index::Default` is series 0 as one N-d array
+//!   with its true shape, `Index::At(k)` series `k`, `Index::All` all series stacked (they must
+//!   have equal shapes). Series are found like tifffile: shaped (JSON `{"shape": …}` or
+//!   `shape=(…)` descriptions), OME-XML (`Image`/`Pixels`/`TiffData`, squeezed like tifffile),
+//!   ImageJ hyperstacks (`images=`, `channels=`, `slices=`, `frames=` → T, Z, C, Y, X[, S]
+//!   without singleton axes, virtual/contiguous stacks included), else tifffile's generic
+//!   series (pages grouped by shape and type). The manifest test checks shapes, dtypes and
+//!   pixels against tifffile for every kind.
+//! * Options: `page` (one page: of the selected series, or with `Index::All` a flat page of the
+//!   file, as upstream), `key` (alias of `page`; both together are an error, as upstream),
+//!   `series` (alias of `index`; both together are an error), `level` (SubIFD pyramid level),
+//!   `apply_colormap`, `discard_watermark`, `maxworkers`.
+//! * `properties` reports the shape `read` returns (upstream reports a page shape: fixed), and
+//!   `spacing` per axis from OME physical sizes, ImageJ `spacing`/`finterval` or the resolution
+//!   tags (1 for axes without a known spacing).
+//! * Sample formats: u8…u64, i8…i64, f32, f64. **float16 is widened to float32** (the core has
+//!   no f16 dtype). 1-bit data read as `bool` (like tifffile); other packed depths are unpacked
+//!   to the next integer size (4 bits → u8, 12 bits → u16, …).
+//! * Photometric interpretations give the stored values, like tifffile: miniswhite is **not**
+//!   inverted, palette images give indices (colormap in the metadata as a (3, N) uint16 array;
+//!   option `apply_colormap` returns the uint16 RGB values tifffile's `apply_colormap` gives),
+//!   CMYK stays CMYK, extra samples (alpha) are kept. JPEG-compressed YCbCr gives RGB (decoded by
+//!   zune-jpeg, which rounds differently from libjpeg-turbo: within ±12, mean < 1).
+//!   Uncompressed subsampled YCbCr is refused (tifffile refuses it too).
+//! * Compression: none, LZW (weezl), deflate/zlib (flate2 on zlib-rs), PackBits, JPEG with
+//!   JPEGTables (zune-jpeg), zstd (ruzstd, pure Rust); predictors 2 and 3, both byte orders.
+//! * Performance: uncompressed strips are read straight into the output array (one `pread` per
+//!   strip into its final place, no intermediate buffer); compressed strips and tiles of a page,
+//!   and the pages of a series, decode in parallel with rayon.
+//! * Safety: sizes are checked against `Limits` before allocating; IFD chains with cycles, data
+//!   past the end of the file, short strips, absurd tiles or JPEG headers are errors. Like
+//!   tifffile, a broken IFD *after* the first ends the page list instead of failing the file.
+//! * FEI-SEM: the INI metadata of tags 34680/34682 is in `metadata()["fei_metadata"]`. By default
+//!   the image is returned whole, as tifffile (and imageio's default `.tif` plugin) returns it;
+//!   `discard_watermark=true` drops the data bar below `[Image] ResolutionY`, like imageio's
+//!   legacy `feisem` plugin does by default.
+//!
+//! # Metadata
+//!
+//! `metadata(Index::Default | Index::All)` gives the file flags (`byteorder`, `is_bigtiff`,
+//! `is_shaped`, `is_imagej`, `is_ome`, `is_tiled`, `is_fei`), the flavour metadata
+//! (`shaped_metadata` merged in like upstream, `imagej_metadata` with Info/Labels/Ranges/LUTs/
+//! Properties from the IJMetadata tag, `ome_xml`) **plus** the first page of series 0;
+//! `metadata(Index::At(k))` (or with `page`) gives that page's metadata: every tag by tifffile's
+//! name (unknown tags by their decimal code), `compression` (TIFF code: 1 none, 5 LZW, 8 adobe
+//! deflate, …), `predictor`, `planar_configuration`, `photometric`, `orientation`,
+//! `description`/`description1`, `software`, `datetime` (ISO 8601 text, e.g.
+//! `2015-05-09T09:08:29`), `resolution` + `resolution_unit` (omitted on zero denominators),
+//! `icc_profile`, `ColorMap`, and for series `axes`, `shape`, `levels`.
+//!
+//! # Writing
+//!
+//! Every option of tifffile's `TiffWriter`/`TiffWriter.write` except `subsampling`,
+//! `jpegtables`, `buffersize`, `shape`/`dtype` (no empty writes) is accepted (see
+//! [`WRITE_OPTIONS`]); options are validated by the core and combinations tifffile refuses are
+//! refused with a clear error. Differences from tifffile, and why:
+//!
+//! * Options are given when the file is opened (the core has no per-`write` options), so they
+//!   apply to every write of that writer. `subifds=n` therefore means: every main series is
+//!   followed by its `n` level writes.
+//! * The default Software tag is `imageio-rs` (not `tifffile.py`: we did not write it).
+//! * The default photometric follows imageio's plugin: a last axis of 3 or 4 → RGB; else a third
+//!   last axis of 3 or 4 → RGB planar (like tifffile today) unless `axes` says otherwise.
+//! * JPEG compression is not written (reading is supported). zstd writing uses ruzstd, which only
+//!   has its fastest level: every `level` > 0 maps to it.
+//! * `returnoffset`: the core's `write` returns nothing, so the offset cannot be handed back
+//!   (it is computed internally); the option is accepted for compatibility.
+//! * `mode="r+"` reads the existing file and rewrites it with the new series appended (the core's
+//!   sink always starts empty and commits atomically).
+//! * BigTIFF is chosen automatically when the first write's data pass 4 GB − 32 MB; a later
+//!   write that would pass 4 GB in a classic file is an error asking for `bigtiff=true`.
+//!
+//! Data are written like tifffile lays them out: all pages of a series back to back (so an
+//! uncompressed series is contiguous and tifffile's fast paths apply), then the IFDs;
+//! OME-XML and the final shape of contiguous series are patched in at `close()`.
 #![forbid(unsafe_code)]
 
 mod codecs;

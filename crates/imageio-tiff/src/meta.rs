@@ -96,14 +96,6 @@ pub(crate) fn tag_name(code: u16) -> Option<&'static str> {
     })
 }
 
-/// The code for a tag name (or a decimal code).
-pub(crate) fn tag_code(name: &str) -> Option<u16> {
-    if let Ok(c) = name.parse::<u16>() {
-        return Some(c);
-    }
-    (1..=u16::MAX).find(|&c| tag_name(c) == Some(name))
-}
-
 pub(crate) fn tag_value(t: &Tag) -> Value {
     let one = |v: Vec<Value>| {
         if v.len() == 1 {
@@ -390,11 +382,9 @@ pub(crate) fn imagej_metadata(desc: &str, p: &Page, big_endian: bool) -> Metadat
                         .collect();
                     m.insert("Ranges".into(), Value::List(v));
                 }
-                b"luts" => {
-                    if b.len() % 3 == 0 && !b.is_empty() {
-                        if let Ok(a) = NdArray::from_shape_vec(&[3, b.len() / 3], b.to_vec()) {
-                            luts.push(Value::Array(a));
-                        }
+                b"luts" if b.len() % 3 == 0 && !b.is_empty() => {
+                    if let Ok(a) = NdArray::from_shape_vec(&[3, b.len() / 3], b.to_vec()) {
+                        luts.push(Value::Array(a));
                     }
                 }
                 b"prop" => props.push(Value::Str(utf16(b))),

@@ -7,7 +7,6 @@ use crate::codecs;
 use crate::ifd::{Data, Format, Ifd};
 
 pub(crate) mod tag {
-    pub const NEW_SUBFILE_TYPE: u16 = 254;
     pub const IMAGE_WIDTH: u16 = 256;
     pub const IMAGE_LENGTH: u16 = 257;
     pub const BITS_PER_SAMPLE: u16 = 258;

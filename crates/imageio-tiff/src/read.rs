@@ -241,8 +241,8 @@ impl<'a> TiffReader<'a> {
             ),
         );
         let desc = f.description(0).unwrap_or_default();
-        if f.is_shaped() {
-            if let Some(j) = crate::file::parse_shaped(&desc).and_then(|s| s.json) {
+        if let Some(sd) = f.shaped_description(0) {
+            if let Some(j) = crate::file::parse_shaped(&sd).and_then(|s| s.json) {
                 let mut sm = Metadata::new();
                 if let serde_json::Value::Object(o) = j {
                     for (k, v) in o {

@@ -834,7 +834,7 @@ impl TiffWriter {
             ));
         }
         if let Some(cm) = &colormap {
-            if !matches!(dtype, DType::U8 | DType::U16) && !(ij && dtype == DType::F32) {
+            if !(matches!(dtype, DType::U8 | DType::U16) || ij && dtype == DType::F32) {
                 return Err(Error::invalid_argument(
                     "a colormap needs uint8 or uint16 data",
                 ));
@@ -973,9 +973,6 @@ impl TiffWriter {
         // contiguous / truncate
         let contiguous = flag("contiguous");
         let truncate = flag("truncate");
-        if contiguous && (planar == Some(2) && false) {
-            unreachable!();
-        }
         let data_bytes = (npages * planes * rows_total * row_bytes) as u64;
         let f = self.format(data_bytes)?;
         let swap = f.big_endian != cfg!(target_endian = "big");

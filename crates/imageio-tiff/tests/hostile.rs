@@ -15,7 +15,7 @@ fn try_all(bytes: &[u8]) -> bool {
     let Ok(mut f) = imageio_core::open(bytes.into(), Mode::Read, &args) else {
         return false;
     };
-    let mut ok = f.read(Index::Default).is_ok();
+    let ok = f.read(Index::Default).is_ok();
     let _ = f.properties(Index::Default);
     let _ = f.metadata(Index::Default, false);
     let _ = f.metadata(Index::At(0), false);
