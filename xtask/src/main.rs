@@ -131,52 +131,78 @@ fn ci() -> Result<()> {
             .collect::<Vec<_>>()
             .join(",")
     };
-    run(cargo().args(["fmt", "--all", "--check"]))?;
-    run(cargo().args([
-        "clippy",
-        "--workspace",
-        "--all-targets",
-        "--features",
-        &all_features,
-        "--",
-        "-D",
-        "warnings",
-    ]))?;
-    pyenv()?;
-    fixtures(true)?;
-    run(cargo().args([
-        "test",
-        "--workspace",
-        "--features",
-        &all_features,
-        "--no-fail-fast",
-    ]))?;
-    for f in PURE_BACKENDS.iter().chain(C_BACKENDS) {
-        run(cargo().args([
-            "build",
-            "-p",
-            "imageio",
-            "--no-default-features",
-            "--features",
-            f,
-        ]))?;
-    }
-    run(cargo().args(["build", "-p", "imageio", "--no-default-features"]))?;
-    match Command::new("cargo-deny").arg("--version").output() {
-        Ok(o) if o.status.success() => {
-            // Advisories need the RustSec database from GitHub, which CI cannot reach.
-            run(cargo().args([
-                "deny",
-                "--all-features",
-                "check",
-                "bans",
-                "licenses",
-                "sources",
-            ]))?
+    // Every step runs even when an earlier one failed, so one CI run reports every problem.
+    let mut failed: Vec<String> = Vec::new();
+    let mut step = |name: &str, r: Result<()>| {
+        if let Err(e) = r {
+            eprintln!("xtask ci: step `{name}` FAILED: {e:#}");
+            failed.push(name.to_owned());
         }
-        _ => bail!(
-            "cargo-deny is not installed: `cargo install cargo-deny --locked` (CI's .ci/run does)"
-        ),
+    };
+    step("fmt", run(cargo().args(["fmt", "--all", "--check"])));
+    step(
+        "clippy",
+        run(cargo().args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--features",
+            &all_features,
+            "--",
+            "-D",
+            "warnings",
+        ])),
+    );
+    step("pyenv", pyenv());
+    step("fixtures", fixtures(true));
+    step(
+        "test",
+        run(cargo().args([
+            "test",
+            "--workspace",
+            "--features",
+            &all_features,
+            "--no-fail-fast",
+        ])),
+    );
+    for f in PURE_BACKENDS.iter().chain(C_BACKENDS) {
+        step(
+            &format!("feature {f} alone"),
+            run(cargo().args([
+                "build",
+                "-p",
+                "imageio",
+                "--no-default-features",
+                "--features",
+                f,
+            ])),
+        );
+    }
+    step(
+        "no features",
+        run(cargo().args(["build", "-p", "imageio", "--no-default-features"])),
+    );
+    let deny = match Command::new("cargo-deny").arg("--version").output() {
+        // Advisories need the RustSec database from GitHub, which CI cannot reach.
+        Ok(o) if o.status.success() => run(cargo().args([
+            "deny",
+            "--all-features",
+            "check",
+            "bans",
+            "licenses",
+            "sources",
+        ])),
+        _ => Err(anyhow::anyhow!(
+            "cargo-deny is not installed (CI's .ci/run installs it)"
+        )),
+    };
+    step("cargo-deny", deny);
+    if !failed.is_empty() {
+        bail!(
+            "xtask ci: {} step(s) failed: {}",
+            failed.len(),
+            failed.join(", ")
+        );
     }
     eprintln!("xtask ci: all steps passed");
     Ok(())

@@ -25,21 +25,41 @@ fn cases() -> Vec<(&'static str, &'static str, Options)> {
     vec![
         ("png_rgb8", "png", Options::new()),
         ("png_gray16", "png", Options::new()),
-        ("jpeg_q90", "jpg", Options::new().with("quality", 90i64).with("subsampling", "4:2:0")),
+        (
+            "jpeg_q90",
+            "jpg",
+            Options::new()
+                .with("quality", 90i64)
+                .with("subsampling", "4:2:0"),
+        ),
         ("tiff_raw", "tif", Options::new()),
         (
             "tiff_deflate",
             "tif",
-            Options::new().with("compression", "deflate").with("predictor", 2i64).with("rowsperstrip", 64i64),
+            Options::new()
+                .with("compression", "deflate")
+                .with("predictor", 2i64)
+                .with("rowsperstrip", 64i64),
         ),
         (
             "tiff_lzw",
             "tif",
-            Options::new().with("compression", "lzw").with("predictor", 2i64).with("rowsperstrip", 64i64),
+            Options::new()
+                .with("compression", "lzw")
+                .with("predictor", 2i64)
+                .with("rowsperstrip", 64i64),
         ),
         ("tiff_volume", "tif", Options::new()),
-        ("gif_anim", "gif", Options::new().with("duration", 40i64).with("loop", 0i64)),
-        ("mp4_h264", "mp4", Options::new().with("fps", 30.0).with("codec", "libx264")),
+        (
+            "gif_anim",
+            "gif",
+            Options::new().with("duration", 40i64).with("loop", 0i64),
+        ),
+        (
+            "mp4_h264",
+            "mp4",
+            Options::new().with("fps", 30.0).with("codec", "libx264"),
+        ),
         ("heic_q90", "heic", Options::new().with("quality", 90i64)),
     ]
 }
@@ -62,7 +82,10 @@ fn read_npy(path: &Path) -> Result<NdArray, String> {
     let (hlen, start) = if all[6] == 1 {
         (u16::from_le_bytes([all[8], all[9]]) as usize, 10)
     } else {
-        (u32::from_le_bytes([all[8], all[9], all[10], all[11]]) as usize, 12)
+        (
+            u32::from_le_bytes([all[8], all[9], all[10], all[11]]) as usize,
+            12,
+        )
     };
     let header = std::str::from_utf8(&all[start..start + hlen]).map_err(|e| e.to_string())?;
     let dtype = if header.contains("'|u1'") {
@@ -100,7 +123,10 @@ type Body = Box<dyn FnMut() -> Result<usize, String>>;
 
 fn body(op: &str, case: &str, input: PathBuf, out: PathBuf) -> Result<Body, String> {
     enabled(case).map_err(|e| format!("skip: {e}"))?;
-    let (_, _, options) = cases().into_iter().find(|c| c.0 == case).ok_or(format!("skip: unknown case {case}"))?;
+    let (_, _, options) = cases()
+        .into_iter()
+        .find(|c| c.0 == case)
+        .ok_or(format!("skip: unknown case {case}"))?;
     match op {
         "decode" => Ok(Box::new(move || {
             let img = imageio::imread(&input).map_err(|e| e.to_string())?;
@@ -111,7 +137,10 @@ fn body(op: &str, case: &str, input: PathBuf, out: PathBuf) -> Result<Body, Stri
         "encode" => {
             let img = read_npy(&input)?;
             Ok(Box::new(move || {
-                imageio::writer(&out).options(options.clone()).write(&img).map_err(|e| e.to_string())?;
+                imageio::writer(&out)
+                    .options(options.clone())
+                    .write(&img)
+                    .map_err(|e| e.to_string())?;
                 Ok(img.nbytes())
             }))
         }
@@ -121,7 +150,11 @@ fn body(op: &str, case: &str, input: PathBuf, out: PathBuf) -> Result<Body, Stri
 
 fn cell(op: &str, case: &str, input: &str, reps: usize, outdir: &str) -> serde_json::Value {
     let head = json!({"tool": TOOL, "case": case, "op": op});
-    let ext = cases().iter().find(|c| c.0 == case).map(|c| c.1).unwrap_or("bin");
+    let ext = cases()
+        .iter()
+        .find(|c| c.0 == case)
+        .map(|c| c.1)
+        .unwrap_or("bin");
     let out = Path::new(outdir).join(format!("{TOOL}_{case}.{ext}"));
     let with = |k: &str, v: serde_json::Value| {
         let mut h = head.clone();
@@ -144,7 +177,9 @@ fn cell(op: &str, case: &str, input: &str, reps: usize, outdir: &str) -> serde_j
         Err(e) => return with("error", json!(e)),
     };
     let warm = t.elapsed().as_secs_f64();
-    let reps = reps.min(((10.0 / warm.max(1e-3)).ceil() as usize).max(3)).max(1);
+    let reps = reps
+        .min(((10.0 / warm.max(1e-3)).ceil() as usize).max(3))
+        .max(1);
     let (mut times, mut cpu) = (vec![], vec![]);
     for _ in 0..reps {
         let c0 = cpu_seconds();
@@ -155,7 +190,11 @@ fn cell(op: &str, case: &str, input: &str, reps: usize, outdir: &str) -> serde_j
         times.push(t.elapsed().as_secs_f64());
         cpu.push(cpu_seconds() - c0);
     }
-    let out_bytes = if op == "encode" { std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0) } else { 0 };
+    let out_bytes = if op == "encode" {
+        std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0)
+    } else {
+        0
+    };
     let mut v = head;
     v["times"] = json!(times);
     v["cpu_times"] = json!(cpu);
@@ -164,7 +203,12 @@ fn cell(op: &str, case: &str, input: &str, reps: usize, outdir: &str) -> serde_j
     v["peak_rss_kb"] = json!(status_kb("VmHWM:"));
     v["out_bytes"] = json!(out_bytes);
     v["out_nbytes"] = json!(nbytes);
-    v["threads"] = json!(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).to_string());
+    v["threads"] = json!(
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .to_string()
+    );
     v
 }
 
@@ -183,13 +227,18 @@ fn main() {
         Some("cell") if a.len() == 8 => {
             let reps: usize = a[6].parse().unwrap_or(7);
             if a[2] != TOOL {
-                println!("{}", json!({"tool": a[2], "case": a[4], "op": a[3], "skip": "unknown tool"}));
+                println!(
+                    "{}",
+                    json!({"tool": a[2], "case": a[4], "op": a[3], "skip": "unknown tool"})
+                );
                 return;
             }
             println!("{}", cell(&a[3], &a[4], &a[5], reps, &a[7]));
         }
         _ => {
-            eprintln!("usage: imageio-bench list | cell imageio-rs <decode|encode> <case> <input> <reps> <outdir>");
+            eprintln!(
+                "usage: imageio-bench list | cell imageio-rs <decode|encode> <case> <input> <reps> <outdir>"
+            );
             std::process::exit(2);
         }
     }

@@ -7,8 +7,12 @@ fn imageio() -> Command {
 }
 
 fn manifest_sha(file: &str) -> String {
-    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/png/manifest.json");
-    let m: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(root).unwrap()).unwrap();
+    let root = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/png/manifest.json"
+    );
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root).unwrap()).unwrap();
     m["cases"]
         .as_array()
         .unwrap()
@@ -22,8 +26,15 @@ fn manifest_sha(file: &str) -> String {
 
 #[test]
 fn info_json_hash_matches_numpy() {
-    let out = imageio().args(["info", "imageio:chelsea.png", "--json", "--hash"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = imageio()
+        .args(["info", "imageio:chelsea.png", "--json", "--hash"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["uri"], "imageio:chelsea.png");
     assert_eq!(v["plugin"], "png");
@@ -33,16 +44,29 @@ fn info_json_hash_matches_numpy() {
     assert_eq!(v["properties"]["is_batch"], false);
     assert!(v["metadata"].is_object());
     // The manifest's value is hashlib.sha256(np.asarray(PIL.Image.open(...)).tobytes()).
-    assert_eq!(v["images"][0]["sha256"], manifest_sha("standard:chelsea.png"));
+    assert_eq!(
+        v["images"][0]["sha256"],
+        manifest_sha("standard:chelsea.png")
+    );
     assert_eq!(v["images"][0]["index"], serde_json::Value::Null);
 }
 
 #[test]
 fn info_all_streams_every_image() {
     let dir = tempfile::tempdir().unwrap();
-    let apng = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/png/apng_rgb.png");
-    let out = imageio().args(["info", apng, "--all", "--json", "--hash"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let apng = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/png/apng_rgb.png"
+    );
+    let out = imageio()
+        .args(["info", apng, "--all", "--json", "--hash"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let n = v["properties"]["n_images"].as_u64().unwrap();
     assert!(n > 1);
@@ -64,14 +88,25 @@ fn convert_then_info() {
         .status()
         .unwrap();
     assert!(st.success());
-    let out = imageio().args(["info", "--json", "--hash"]).arg(&out_path).output().unwrap();
+    let out = imageio()
+        .args(["info", "--json", "--hash"])
+        .arg(&out_path)
+        .output()
+        .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["images"][0]["sha256"], manifest_sha("standard:chelsea.png"), "lossless conversion");
+    assert_eq!(
+        v["images"][0]["sha256"],
+        manifest_sha("standard:chelsea.png"),
+        "lossless conversion"
+    );
 }
 
 #[test]
 fn errors_are_one_line_and_nonzero() {
-    let out = imageio().args(["info", "/no/such/file.png"]).output().unwrap();
+    let out = imageio()
+        .args(["info", "/no/such/file.png"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8(out.stderr).unwrap();
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
@@ -85,7 +120,10 @@ fn errors_are_one_line_and_nonzero() {
         .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8(out.stderr).unwrap();
-    assert!(err.contains("unknown option `no_such_option`") && err.contains("accepted options"), "{err}");
+    assert!(
+        err.contains("unknown option `no_such_option`") && err.contains("accepted options"),
+        "{err}"
+    );
     assert!(!dir.path().join("x.png").exists());
 }
 
@@ -94,9 +132,24 @@ fn formats_lists_the_compiled_backends() {
     let out = imageio().args(["formats", "--json"]).output().unwrap();
     assert!(out.status.success());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let names: Vec<&str> = v.as_array().unwrap().iter().map(|d| d["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap())
+        .collect();
     assert!(names.contains(&"png"), "{names:?}");
-    let png = v.as_array().unwrap().iter().find(|d| d["name"] == "png").unwrap();
-    assert!(png["extensions"].as_array().unwrap().contains(&serde_json::json!(".png")));
+    let png = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == "png")
+        .unwrap();
+    assert!(
+        png["extensions"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!(".png"))
+    );
     assert_eq!(png["write"], true);
 }
