@@ -979,12 +979,8 @@ impl TiffWriter {
         let align = o.get_int("align").unwrap_or(16).max(1) as u64;
 
         // the pixel bytes in native order, C order
-        let raw = image.to_le_bytes();
-        let raw = if cfg!(target_endian = "big") {
-            image_native(&image)
-        } else {
-            raw
-        };
+        // the pixel bytes in native order, C order (borrowed when the array is contiguous)
+        let raw = view_bytes(&image);
         let page_in = raw.len() / npages.max(1);
 
         // continue a contiguous series?
@@ -1440,9 +1436,9 @@ impl TiffWriter {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn encode_page(
+    fn encode_page<'p>(
         &self,
-        page: &[u8],
+        page: &'p [u8],
         dtype: DType,
         width: usize,
         rows_total: usize,
@@ -1457,7 +1453,7 @@ impl TiffWriter {
         lvl: Option<i64>,
         predictor: u16,
         swap: bool,
-    ) -> Result<Vec<Vec<u8>>> {
+    ) -> Result<Vec<std::borrow::Cow<'p, [u8]>>> {
         let isz = dtype.size();
         let in_row = width * seg_spp * isz;
         let plane_in = rows_total * in_row;
@@ -1491,8 +1487,13 @@ impl TiffWriter {
                 }
             }
         }
-        let make = |&(p, r0, nr, x0, w, tl): &(usize, usize, usize, usize, usize, usize)| -> Result<Vec<u8>> {
+        use std::borrow::Cow;
+        let make = |&(p, r0, nr, x0, w, tl): &(usize, usize, usize, usize, usize, usize)| -> Result<Cow<'p, [u8]>> {
             let plane = &page[p * plane_in..(p + 1) * plane_in];
+            if tile.is_none() && comp == 1 && predictor == 1 && !packed && !(swap && isz > 1) {
+                // uncompressed, native order: write straight from the caller's array
+                return Ok(Cow::Borrowed(&plane[r0 * in_row..(r0 + nr) * in_row]));
+            }
             let seg_row = w * seg_spp * isz;
             let mut buf: Vec<u8>;
             if tile.is_none() {
@@ -1525,7 +1526,7 @@ impl TiffWriter {
             if packed {
                 buf = pack_rows(&buf, seg_row / isz, isz, bps as usize, swap);
             }
-            if comp == 1 { Ok(buf) } else { codecs::compress(comp, &buf, lvl) }
+            if comp == 1 { Ok(Cow::Owned(buf)) } else { codecs::compress(comp, &buf, lvl).map(Cow::Owned) }
         };
         if comp != 1 && jobs.len() > 1 {
             self.run(|| jobs.par_iter().map(make).collect())
@@ -1911,6 +1912,25 @@ fn xml_escape(s: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
+}
+
+/// The array's bytes in native order: borrowed (no copy) for C-contiguous arrays.
+fn view_bytes<'v>(image: &'v NdView<'_>) -> std::borrow::Cow<'v, [u8]> {
+    use std::borrow::Cow;
+    macro_rules! borrow {
+        ($($v:ident),*) => {
+            match image {
+                $(NdView::$v(a) => {
+                    if let Some(s) = a.as_slice() {
+                        return Cow::Borrowed(bytemuck::cast_slice(s));
+                    }
+                })*
+                _ => {}
+            }
+        };
+    }
+    borrow!(U8, U16, U32, U64, I8, I16, I32, I64, F32, F64);
+    if cfg!(target_endian = "big") { Cow::Owned(image_native(image)) } else { Cow::Owned(image.to_le_bytes()) }
 }
 
 fn image_native(image: &NdView<'_>) -> Vec<u8> {
