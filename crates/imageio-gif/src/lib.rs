@@ -115,7 +115,7 @@
 //! pan (example `gif_timing`, busy 2-core machine): 36.6 dB PSNR in 0.64 s CPU against
 //! NeuQuant's 34.9 dB in 2.1 s (Floyd–Steinberg dithering: 34.7 dB, 1.5 s). NeuQuant comes from
 //! the `color_quant` crate (the `gif` crate's own choice). `imagequant` (libimagequant) is
-//! GPL-licensed and not used; `quantette` needs Rust 1.90, above this workspace's 1.85.
+//! GPL-licensed and not used; `quantette` needs Rust 1.90, above this workspace's minimum (1.87).
 //!
 //! # Example
 //!
