@@ -41,15 +41,30 @@ fn main() {
         );
     }
     let p = std::path::Path::new(&dir).join("photo_raw.tif");
-    let img = imageio_core::open(p.as_path().into(), Mode::Read, &args).unwrap().read(Index::Default).unwrap();
+    let img = imageio_core::open(p.as_path().into(), Mode::Read, &args)
+        .unwrap()
+        .read(Index::Default)
+        .unwrap();
     let out = std::env::temp_dir().join("imageio-tiff-timing-out.tif");
-    let deflate = || imageio_core::Options::new().with("compression", "zlib").with("predictor", true).with("rowsperstrip", 64i64);
+    let deflate = || {
+        imageio_core::Options::new()
+            .with("compression", "zlib")
+            .with("predictor", true)
+            .with("rowsperstrip", 64i64)
+    };
     for (label, opts) in [
         ("deflate+predictor", deflate()),
-        ("deflate+predictor maxworkers=1", deflate().with("maxworkers", 1i64)),
+        (
+            "deflate+predictor maxworkers=1",
+            deflate().with("maxworkers", 1i64),
+        ),
         ("uncompressed", imageio_core::Options::new()),
     ] {
-        let wargs = OpenArgs { plugin: Some("tiff".into()), options: opts, ..Default::default() };
+        let wargs = OpenArgs {
+            plugin: Some("tiff".into()),
+            options: opts,
+            ..Default::default()
+        };
         let mut ts = Vec::new();
         for _ in 0..3 {
             let t = Instant::now();
@@ -59,6 +74,10 @@ fn main() {
             ts.push(t.elapsed().as_secs_f64() * 1e3);
         }
         ts.sort_by(f64::total_cmp);
-        println!("encode {label}: median {:.1} ms, {} bytes", ts[1], std::fs::metadata(&out).unwrap().len());
+        println!(
+            "encode {label}: median {:.1} ms, {} bytes",
+            ts[1],
+            std::fs::metadata(&out).unwrap().len()
+        );
     }
 }

@@ -235,7 +235,7 @@ impl Page {
     /// contiguous block (tifffile's `is_contiguous`).
     pub(crate) fn contiguous(&self) -> Option<(u64, u64)> {
         if self.compression != 1
-            || self.bps % 8 != 0
+            || !self.bps.is_multiple_of(8)
             || self.predictor != 1
             || self.offsets.is_empty()
         {
@@ -399,7 +399,7 @@ impl<'p> SegCtx<'p> {
     fn new(page: &'p Page, fmt: &Format) -> Result<Self> {
         let (_, seg_spp) = page.planes_and_samples();
         let jpeg = matches!(page.compression, 6 | 7);
-        let store_bytes = if page.bps % 8 == 0 && !jpeg {
+        let store_bytes = if page.bps.is_multiple_of(8) && !jpeg {
             page.bps as usize / 8
         } else {
             0

@@ -1930,7 +1930,11 @@ fn view_bytes<'v>(image: &'v NdView<'_>) -> std::borrow::Cow<'v, [u8]> {
         };
     }
     borrow!(U8, U16, U32, U64, I8, I16, I32, I64, F32, F64);
-    if cfg!(target_endian = "big") { Cow::Owned(image_native(image)) } else { Cow::Owned(image.to_le_bytes()) }
+    if cfg!(target_endian = "big") {
+        Cow::Owned(image_native(image))
+    } else {
+        Cow::Owned(image.to_le_bytes())
+    }
 }
 
 fn image_native(image: &NdView<'_>) -> Vec<u8> {

@@ -202,7 +202,7 @@ fn truncated_and_bit_flipped_fixtures_never_panic() {
             s ^= s >> 7;
             s ^= s << 17;
             let mut d = data.clone();
-            let pos = if s % 2 == 0 {
+            let pos = if s.is_multiple_of(2) {
                 (s >> 8) as usize % d.len().min(512)
             } else {
                 (s >> 8) as usize % d.len()

@@ -26,10 +26,13 @@ fn lcg(seed: u64, n: usize) -> Vec<u64> {
 fn arr(dtype: DType, shape: &[usize], seed: u64) -> NdArray {
     let n: usize = shape.iter().product();
     let r = lcg(seed, n);
-    let v = |i: usize| ((i % 97) as u64 * 3 + r[i] % 5) as i64 - if seed % 2 == 0 { 0 } else { 20 };
+    let v = |i: usize| {
+        ((i % 97) as u64 * 3 + r[i] % 5) as i64 - if seed.is_multiple_of(2) { 0 } else { 20 }
+    };
     match dtype {
         DType::Bool => {
-            NdArray::from_shape_vec(shape, (0..n).map(|i| r[i] % 3 == 0).collect()).unwrap()
+            NdArray::from_shape_vec(shape, (0..n).map(|i| r[i].is_multiple_of(3)).collect())
+                .unwrap()
         }
         DType::U8 => NdArray::from_shape_vec(shape, (0..n).map(|i| v(i) as u8).collect()).unwrap(),
         DType::U16 => {
