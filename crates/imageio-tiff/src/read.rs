@@ -17,6 +17,8 @@ pub(crate) struct TiffReader<'a> {
     level: usize,
     apply_colormap: bool,
     discard_watermark: bool,
+    /// `maxworkers`: a private pool of that many threads (else rayon's global pool).
+    pool: Option<rayon::ThreadPool>,
 }
 
 /// What one read resolves to.
@@ -63,6 +65,13 @@ pub(crate) fn open<'a>(req: Request<'a>) -> Result<Box<dyn Plugin + 'a>> {
         level: opt_usize(&req, "level")?.unwrap_or(0),
         apply_colormap: req.options.get_bool("apply_colormap").unwrap_or(false),
         discard_watermark: req.options.get_bool("discard_watermark").unwrap_or(false),
+        pool: match req.options.get_int("maxworkers") {
+            Some(n) if n > 0 => rayon::ThreadPoolBuilder::new()
+                .num_threads(n as usize)
+                .build()
+                .ok(),
+            _ => None,
+        },
     }))
 }
 
@@ -172,9 +181,13 @@ impl<'a> TiffReader<'a> {
     }
 
     fn read_target(&self, t: &Target<'_>) -> Result<NdArray> {
-        let mut a = match t {
-            Target::Series(s) => self.file.read_series(s, &self.limits)?,
-            Target::Page(p) => self.file.read_page(*p, &self.limits)?,
+        let decode = || match t {
+            Target::Series(s) => self.file.read_series(s, &self.limits),
+            Target::Page(p) => self.file.read_page(*p, &self.limits),
+        };
+        let mut a = match &self.pool {
+            Some(pool) => pool.install(decode)?,
+            None => decode()?,
         };
         let page = &self.file.pages[self.first_page(t)];
         if self.apply_colormap && page.photometric == 3 {
