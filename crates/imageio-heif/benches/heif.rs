@@ -117,8 +117,12 @@ fn bench(c: &mut Criterion) {
             let img = synthetic();
             let npy = target_dir().join("heif-bench-photo.npy");
             write_npy_u8(&npy, &img);
-            let heic = encode(&img, "slow");
-            std::fs::write(target_dir().join("heif-bench-photo-q90.heic"), &heic).unwrap();
+            let cached = target_dir().join("heif-bench-photo-q90.heic");
+            let heic = std::fs::read(&cached).unwrap_or_else(|_| {
+                let h = encode(&img, "slow");
+                std::fs::write(&cached, &h).unwrap();
+                h
+            });
             (
                 img,
                 heic,

@@ -30,10 +30,13 @@ fn read_npy_u8(p: &str) -> NdArray {
 
 /// CPU seconds (user + system, all threads) of this process, from /proc (Linux; 0 elsewhere).
 fn cpu_seconds() -> f64 {
-    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else { return 0.0 };
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
     let rest = stat.rsplit(')').next().unwrap_or("");
     let f: Vec<&str> = rest.split_whitespace().collect();
-    let ticks: f64 = f.get(11).and_then(|v| v.parse().ok()).unwrap_or(0.0) + f.get(12).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    let ticks: f64 = f.get(11).and_then(|v| v.parse().ok()).unwrap_or(0.0)
+        + f.get(12).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
     ticks / 100.0
 }
 
@@ -60,7 +63,9 @@ fn main() {
     }
     let img = read_npy_u8(&path);
     println!("image {:?}, quality {quality}", img.shape());
-    println!("| preset | encode s (wall) | encode s (CPU) | MB | PSNR dB | decode s (wall) | decode s (CPU) |");
+    println!(
+        "| preset | encode s (wall) | encode s (CPU) | MB | PSNR dB | decode s (wall) | decode s (CPU) |"
+    );
     println!("|---|---:|---:|---:|---:|---:|---:|");
     for p in presets {
         let a = OpenArgs {
