@@ -72,7 +72,7 @@
 //! | `macro_block_size` | int | default 16: frames whose width or height is not a multiple are **padded** (edge pixels replicated) up to the next multiple, with a warning on stderr; 1 disables. imageio-ffmpeg *resizes* instead; padding keeps every pixel unresampled, so cropping the read-back frame gives the original size |
 //! | `codec_options` | str | encoder options `key=value` separated by `,` or `:` (e.g. `preset=fast,qp=0`) |
 //! | `container` | str | muxer name, to override the extension |
-//! | `thread_count` | int | encoder threads (0 = the encoder's default) |
+//! | `thread_count` | int | encoder threads (0 = automatic, the default) |
 //!
 //! Output goes to a temporary local file (the mp4/mov muxers seek back to finish their header);
 //! for `<bytes>` and writers the core reads it back when the writer closes.
@@ -163,11 +163,7 @@ const WRITE_OPTIONS: &[OptionSpec] = &[
         "encoder options key=value[,key=value]",
     ),
     OptionSpec::new("container", K::Str, "muxer name (overrides the extension)"),
-    OptionSpec::new(
-        "thread_count",
-        K::Int,
-        "encoder threads (0 = encoder default)",
-    ),
+    OptionSpec::new("thread_count", K::Int, "encoder threads (0 = automatic)"),
 ];
 
 /// Recognises the containers FFmpeg reads from their first bytes (an empty prefix is accepted so

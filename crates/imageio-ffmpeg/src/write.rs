@@ -316,9 +316,8 @@ impl Writer {
         let enc_tb = ff::Rational(den as i32, num as i32);
 
         let mut ctx = ff::codec::Context::new_with_codec(codec);
-        if self.opts.thread_count > 0 {
-            ffi::set_threads(&mut ctx, self.opts.thread_count, true, true);
-        }
+        // 0 = automatic (FFmpeg's own default is one thread; x264 then runs single-threaded).
+        ffi::set_threads(&mut ctx, self.opts.thread_count, true, true);
         let mut e = ctx.encoder().video().map_err(|e| enc_err("encoder", e))?;
         e.set_width(enc_w as u32);
         e.set_height(enc_h as u32);
