@@ -126,6 +126,7 @@ fn ci() -> Result<()> {
     let all_features = {
         let mut v: Vec<&str> = PURE_BACKENDS.iter().chain(C_BACKENDS).copied().collect();
         v.push("http");
+        v.push("ffmpeg-device");
         v.iter()
             .map(|f| format!("imageio/{f}"))
             .collect::<Vec<_>>()

@@ -22,8 +22,8 @@
 use std::io::{Read, Write};
 
 use imageio_core::{
-    submit_plugin, DType, Error, ImageProperties, Index, Metadata, NdArray, NdView, Plugin, PluginDescriptor,
-    Request, Result, SourceReader,
+    DType, Error, ImageProperties, Index, Metadata, NdArray, NdView, Plugin, PluginDescriptor,
+    Request, Result, SourceReader, submit_plugin,
 };
 
 const HEADER: usize = 128;
@@ -36,7 +36,8 @@ struct Header {
 
 impl Header {
     fn parse(h: &[u8]) -> Result<Header> {
-        let text = std::str::from_utf8(h).map_err(|_| Error::decoding("SPAM header is not text"))?;
+        let text =
+            std::str::from_utf8(h).map_err(|_| Error::decoding("SPAM header is not text"))?;
         let mut it = text.split_ascii_whitespace();
         if it.next() != Some("SPAM") {
             return Err(Error::unsupported("not a SPAM file"));
@@ -48,9 +49,15 @@ impl Header {
         };
         let (width, height, bits) = (num("width")?, num("height")?, num("bits")?);
         if !matches!(bits, 1 | 8 | 24) {
-            return Err(Error::decoding(format!("SPAM header: unknown number of bits {bits}")));
+            return Err(Error::decoding(format!(
+                "SPAM header: unknown number of bits {bits}"
+            )));
         }
-        Ok(Header { width, height, bits: bits as u32 })
+        Ok(Header {
+            width,
+            height,
+            bits: bits as u32,
+        })
     }
 
     fn shape(&self) -> Vec<usize> {
@@ -61,7 +68,11 @@ impl Header {
     }
 
     fn dtype(&self) -> DType {
-        if self.bits == 1 { DType::Bool } else { DType::U8 }
+        if self.bits == 1 {
+            DType::Bool
+        } else {
+            DType::U8
+        }
     }
 
     fn data_len(&self) -> usize {
@@ -74,20 +85,37 @@ impl Header {
 }
 
 enum Spam<'a> {
-    Reader { header: Header, reader: SourceReader<'a>, limits: imageio_core::Limits },
-    Writer { sink: imageio_core::SinkWriter, written: bool },
+    Reader {
+        header: Header,
+        reader: SourceReader<'a>,
+        limits: imageio_core::Limits,
+    },
+    Writer {
+        sink: imageio_core::SinkWriter,
+        written: bool,
+    },
 }
 
 impl Plugin for Spam<'_> {
     fn read(&mut self, index: Index) -> Result<NdArray> {
-        let Spam::Reader { header, reader, limits } = self else {
+        let Spam::Reader {
+            header,
+            reader,
+            limits,
+        } = self
+        else {
             return Err(Error::invalid_argument("opened for writing"));
         };
         match index {
             Index::Default | Index::At(0) | Index::All => {}
             Index::At(n) => return Err(Error::index_out_of_range(n, Some(1))),
         }
-        limits.check_image(header.height as u64, header.width as u64, &header.shape(), header.dtype())?;
+        limits.check_image(
+            header.height as u64,
+            header.width as u64,
+            &header.shape(),
+            header.dtype(),
+        )?;
         let mut raw = vec![0u8; header.data_len()];
         reader.read_exact(&mut raw)?;
         let img = if header.bits == 1 {
@@ -100,7 +128,11 @@ impl Plugin for Spam<'_> {
         } else {
             NdArray::from_shape_vec(&header.shape(), raw)?
         };
-        Ok(if index == Index::All { NdArray::stack(vec![img])? } else { img })
+        Ok(if index == Index::All {
+            NdArray::stack(vec![img])?
+        } else {
+            img
+        })
     }
 
     fn properties(&mut self, index: Index) -> Result<ImageProperties> {
@@ -109,7 +141,9 @@ impl Plugin for Spam<'_> {
         };
         Ok(match index {
             Index::All => ImageProperties::batch(1, &header.shape(), header.dtype()),
-            Index::Default | Index::At(0) => ImageProperties::single(header.shape(), header.dtype()),
+            Index::Default | Index::At(0) => {
+                ImageProperties::single(header.shape(), header.dtype())
+            }
             Index::At(n) => return Err(Error::index_out_of_range(n, Some(1))),
         })
     }
@@ -150,7 +184,8 @@ impl Plugin for Spam<'_> {
                 )));
             }
         };
-        let mut header = format!("SPAM {} {} {bits}", image.shape()[1], image.shape()[0]).into_bytes();
+        let mut header =
+            format!("SPAM {} {} {bits}", image.shape()[1], image.shape()[0]).into_bytes();
         header.resize(HEADER, b' ');
         sink.write_all(&header)?;
         sink.write_all(&data)?;
@@ -164,11 +199,20 @@ fn open<'a>(req: Request<'a>) -> Result<Box<dyn Plugin + 'a>> {
         imageio_core::Mode::Read => {
             let mut reader = req.source()?.reader()?;
             let mut h = [0u8; HEADER];
-            reader.read_exact(&mut h).map_err(|_| Error::unsupported("too short for a SPAM header"))?;
+            reader
+                .read_exact(&mut h)
+                .map_err(|_| Error::unsupported("too short for a SPAM header"))?;
             let header = Header::parse(&h)?;
-            Ok(Box::new(Spam::Reader { header, reader, limits: req.limits }))
+            Ok(Box::new(Spam::Reader {
+                header,
+                reader,
+                limits: req.limits,
+            }))
         }
-        imageio_core::Mode::Write => Ok(Box::new(Spam::Writer { sink: req.sink()?.writer()?, written: false })),
+        imageio_core::Mode::Write => Ok(Box::new(Spam::Writer {
+            sink: req.sink()?.writer()?,
+            written: false,
+        })),
     }
 }
 

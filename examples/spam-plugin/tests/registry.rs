@@ -16,14 +16,22 @@ fn imread_finds_the_third_party_plugin() {
     assert_eq!(imageio::imread(bytes.as_slice()).unwrap(), img);
     let p = imageio::improps(&path).unwrap();
     assert_eq!(p.shape, vec![3, 5, 3]);
-    assert_eq!(imageio::reader(&path).index(Index::All).read().unwrap().shape(), &[1, 3, 5, 3]);
+    assert_eq!(
+        imageio::reader(&path)
+            .index(Index::All)
+            .read()
+            .unwrap()
+            .shape(),
+        &[1, 3, 5, 3]
+    );
 }
 
 #[test]
 fn bilevel_round_trip_packs_bits() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("b.spa");
-    let img = NdArray::from_shape_vec(&[2, 11], (0..22).map(|i| i % 3 == 0).collect::<Vec<bool>>()).unwrap();
+    let img = NdArray::from_shape_vec(&[2, 11], (0..22).map(|i| i % 3 == 0).collect::<Vec<bool>>())
+        .unwrap();
     imageio::imwrite(&path, &img).unwrap();
     assert_eq!(std::fs::metadata(&path).unwrap().len(), 128 + 2 * 2);
     assert_eq!(imageio::imread(&path).unwrap(), img);
