@@ -22,6 +22,9 @@ macro_rules! dispatch {
             $ty::I64($a) => $body,
             $ty::F32($a) => $body,
             $ty::F64($a) => $body,
+            // The enums are non-exhaustive: outside this crate a wildcard is required.
+            #[allow(unreachable_patterns)]
+            _ => unreachable!("imageio-core added a dtype that dispatch! does not know"),
         }
     };
 }

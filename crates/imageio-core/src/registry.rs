@@ -85,6 +85,10 @@ pub struct OpenArgs {
     pub plugin: Option<String>,
     /// Treat the resource as having this extension (must start with `.`).
     pub extension: Option<String>,
+    /// An extension (must start with `.`) used only when the resource itself has none
+    /// (imageio's deprecated `format_hint`; an unknown hint is not an error, unlike upstream's
+    /// bare `KeyError`).
+    pub format_hint: Option<String>,
     /// Plugin options.
     pub options: Options,
     /// Size limits.
@@ -149,11 +153,13 @@ pub fn open<'a>(resource: Resource<'a>, mode: Mode, args: &OpenArgs) -> Result<I
             );
         }
         let req = Request::new(resource, mode, args.extension.as_deref(), args.limits)
+            .and_then(|r| r.with_format_hint(args.format_hint.as_deref()))
             .map_err(|e| e.with_context(Some(&display), None))?;
         return try_open(d, &req, args);
     }
 
     let req = Request::new(resource, mode, args.extension.as_deref(), args.limits)
+        .and_then(|r| r.with_format_hint(args.format_hint.as_deref()))
         .map_err(|e| e.with_context(Some(&display), None))?;
     let ext = req.extension().map(str::to_ascii_lowercase);
     let mut attempts = Vec::new();

@@ -613,6 +613,14 @@ impl<'a> Sink<'a> {
             .unwrap_or_default())
     }
 
+    fn set_extension(&self, ext: &str) {
+        if let Ok(mut st) = self.lock() {
+            if st.extension.is_none() {
+                st.extension = Some(ext.to_owned());
+            }
+        }
+    }
+
     /// True when the output goes to memory (`<bytes>`, a writer) rather than a path.
     pub fn is_memory(&self) -> bool {
         self.lock()
@@ -964,6 +972,25 @@ impl<'a> Request<'a> {
             Self::path_io(path, mode, explicit.or(ext.as_ref()), limits)?,
             ext,
         ))
+    }
+
+    /// Applies a format hint: an extension (must start with `.`) used only when the resource
+    /// has none of its own.
+    pub fn with_format_hint(mut self, hint: Option<&str>) -> Result<Self> {
+        if let Some(h) = hint {
+            let h = check_extension(h).map_err(|_| {
+                Error::invalid_argument(format!(
+                    "`format_hint` should be a file extension starting with a `.`, but is `{h}`"
+                ))
+            })?;
+            if self.extension.is_none() {
+                if let Some(sink) = &self.sink {
+                    sink.set_extension(&h);
+                }
+                self.extension = Some(h);
+            }
+        }
+        Ok(self)
     }
 
     /// Read or write.

@@ -347,3 +347,41 @@ fn failed_writes_leave_the_old_file() {
         .collect();
     assert_eq!(leftovers.len(), 1, "{leftovers:?}");
 }
+
+#[test]
+fn format_hint_applies_only_without_an_extension() {
+    let img = NdArray::from_shape_vec(&[1, 1], vec![3u8]).unwrap();
+    let hinted = OpenArgs {
+        format_hint: Some(".aaa".into()),
+        ..args()
+    };
+    let mut w = open(Resource::ReturnBytes, Mode::Write, &hinted).unwrap();
+    w.write(&img).unwrap();
+    assert_eq!(w.close().unwrap().unwrap(), b"AAA\x03");
+    // A name with its own extension wins over the hint.
+    let dir = tempfile::tempdir().unwrap();
+    let e = open(
+        Resource::from(dir.path().join("x.xyz")),
+        Mode::Write,
+        &hinted,
+    )
+    .unwrap_err();
+    assert!(matches!(e, Error::NoPlugin { .. }), "{e}");
+    let bad = OpenArgs {
+        format_hint: Some("PNG".into()),
+        ..args()
+    };
+    let e = open(Resource::ReturnBytes, Mode::Write, &bad).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("`format_hint` should be a file extension"),
+        "{e}"
+    );
+    // Unknown hints are not an error by themselves (upstream: KeyError).
+    let unknown = OpenArgs {
+        format_hint: Some(".cap".into()),
+        ..args()
+    };
+    let f = open(Resource::from(b"AAA\x01".as_slice()), Mode::Read, &unknown).unwrap();
+    assert_eq!(f.plugin_name(), "toy-a");
+}

@@ -129,6 +129,11 @@ macro_rules! common_builder_methods {
             self.args.extension = Some(ext.into());
             self
         }
+        /// An extension used only when the resource has none (imageio's `format_hint`).
+        pub fn format_hint(mut self, ext: impl Into<String>) -> Self {
+            self.args.format_hint = Some(ext.into());
+            self
+        }
         /// Sets one plugin option (validated by the plugin).
         pub fn option(mut self, key: impl Into<String>, value: impl Into<Value>) -> Self {
             self.args.options.set(key, value);
