@@ -538,6 +538,21 @@ impl Write for SinkWriter {
     }
 }
 
+impl SinkWriter {
+    /// Truncates (or extends) the output to `len` bytes, e.g. after rewriting it shorter.
+    pub fn set_len(&mut self, len: u64) -> io::Result<()> {
+        match self {
+            SinkWriter::File(f) => f.set_len(len),
+            SinkWriter::Memory(m) => {
+                let mut c = m.lock().map_err(|_| poisoned())?;
+                let len = usize::try_from(len).map_err(io::Error::other)?;
+                c.get_mut().resize(len, 0);
+                Ok(())
+            }
+        }
+    }
+}
+
 impl Seek for SinkWriter {
     fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
         match self {

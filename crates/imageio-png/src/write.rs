@@ -1,7 +1,7 @@
 //! The writing side: still PNGs and APNGs (frames buffered until `close`).
 
 use std::borrow::Cow;
-use std::io::{BufWriter, Write};
+use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 
 use imageio_core::{DType, Error, NdView, Plugin, Request, Result, Sink, Value};
 use png::{BitDepth, ColorType, Compression, DeflateCompression, Filter};
@@ -238,15 +238,16 @@ impl Frame<'_> {
 }
 
 /// An open PNG/APNG for writing. Frames are buffered until `close`, because the APNG frame
-/// count must be in the `acTL` chunk before the first image. A single image is encoded at once
-/// (into memory, without copying the caller's pixels); should another write follow, it is
-/// decoded back into the frame buffer.
+/// count must be in the `acTL` chunk before the first image. A single image is encoded at once,
+/// straight from the caller's pixels into the sink (no copy of the pixels, no intermediate
+/// buffer); should another write follow, it is read back from the sink and decoded into the frame
+/// buffer, and `close` rewrites the output as an APNG.
 pub(crate) struct PngWriter<'a> {
     sink: Sink<'a>,
     opts: WriteOpts,
     frames: Vec<Frame<'static>>,
-    /// The first image, already encoded as a still PNG, and its frame key.
-    still: Option<(Vec<u8>, FrameKey)>,
+    /// The first image, already encoded as a still PNG into the sink, and its frame key.
+    still: Option<FrameKey>,
     batch: bool,
     done: bool,
 }
@@ -490,9 +491,13 @@ impl PngWriter<'_> {
 
     /// Moves the eagerly encoded still image back into the frame buffer (a second write came).
     fn unstill(&mut self) -> Result<()> {
-        let Some((png, _)) = self.still.take() else {
+        if self.still.take().is_none() {
             return Ok(());
-        };
+        }
+        let mut png = Vec::new();
+        let mut r = self.sink.writer()?;
+        r.seek(SeekFrom::Start(0))?;
+        r.read_to_end(&mut png)?;
         let mut dec = png::Decoder::new_with_limits(
             std::io::Cursor::new(&png),
             png::Limits { bytes: usize::MAX },
@@ -555,7 +560,7 @@ impl Plugin for PngWriter<'_> {
             vec![to_frame(&image)?]
         };
         let reference = match (&self.still, self.frames.first(), new.first()) {
-            (Some((_, k)), _, _) => *k,
+            (Some(k), _, _) => *k,
             (None, Some(f), _) | (None, None, Some(f)) => f.key(),
             (None, None, None) => return Err(Error::invalid_argument("no image given")),
         };
@@ -568,9 +573,15 @@ impl Plugin for PngWriter<'_> {
         }
         if !batch && !self.batch && self.frames.is_empty() && self.still.is_none() {
             // The common case, one image: encode now, straight from the caller's pixels.
-            let mut png = Vec::with_capacity(new[0].data.len() / 2 + 4096);
-            self.encode_to(&mut png, &new, false)?;
-            self.still = Some((png, reference));
+            let mut w = self.sink.writer()?;
+            w.seek(SeekFrom::Start(0))?;
+            let mut out = BufWriter::with_capacity(1 << 20, w);
+            self.encode_to(&mut out, &new, false)?;
+            out.flush()?;
+            let mut w = out.into_inner().map_err(|e| Error::io(e.into_error()))?;
+            let len = w.stream_position()?;
+            w.set_len(len)?;
+            self.still = Some(reference);
             return Ok(());
         }
         self.unstill()?;
@@ -584,14 +595,18 @@ impl Plugin for PngWriter<'_> {
             return Ok(());
         }
         self.done = true;
-        let mut out = BufWriter::with_capacity(1 << 20, self.sink.writer()?);
-        if let Some((png, _)) = self.still.take() {
-            out.write_all(&png)?;
-        } else {
-            let frames = std::mem::take(&mut self.frames);
-            self.encode_to(&mut out, &frames, true)?;
+        if self.still.take().is_some() {
+            return Ok(()); // already in the sink
         }
+        let mut w = self.sink.writer()?;
+        w.seek(SeekFrom::Start(0))?;
+        let mut out = BufWriter::with_capacity(1 << 20, w);
+        let frames = std::mem::take(&mut self.frames);
+        self.encode_to(&mut out, &frames, true)?;
         out.flush()?;
+        let mut w = out.into_inner().map_err(|e| Error::io(e.into_error()))?;
+        let len = w.stream_position()?;
+        w.set_len(len)?;
         Ok(())
     }
 }
