@@ -53,7 +53,7 @@ fn fixtures(verify: bool) -> Result<()> {
             .with_context(|| format!("standard image {name}"))?;
         if verify {
             let data = std::fs::read(&path)?;
-            let got = sha256_hex(&data);
+            let got = imageio_core::standard::sha256_hex(&data);
             if got != hash {
                 bail!("{}: sha256 {got}, expected {hash}", path.display());
             }
@@ -65,13 +65,6 @@ fn fixtures(verify: bool) -> Result<()> {
         imageio_core::standard::cache_dir().display()
     );
     Ok(())
-}
-
-fn sha256_hex(data: &[u8]) -> String {
-    // Tiny dependency-free check through the core's NdArray hashing.
-    imageio_core::NdArray::from_shape_vec(&[data.len()], data.to_vec())
-        .map(|a| a.sha256_hex())
-        .unwrap_or_default()
 }
 
 fn pyenv() -> Result<()> {

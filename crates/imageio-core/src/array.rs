@@ -382,10 +382,28 @@ impl<'a> NdView<'a> {
         dispatch!(NdView, self, a => b(a))
     }
 
-    /// sha256 of the C-order little-endian pixel bytes, as hex.
+    /// sha256 of the C-order little-endian pixel bytes, as hex. Streams the elements through
+    /// the hasher in small chunks: no copy of the whole image is made.
     pub fn sha256_hex(&self) -> String {
-        let digest = Sha256::digest(self.to_le_bytes());
-        digest.iter().map(|b| format!("{b:02x}")).collect()
+        fn feed<T: Element>(a: &ArrayViewD<'_, T>, h: &mut Sha256) {
+            let mut chunk: Vec<T> = Vec::with_capacity(8192);
+            let mut bytes = Vec::with_capacity(8192 * T::DTYPE.size());
+            for v in a.iter() {
+                chunk.push(*v);
+                if chunk.len() == chunk.capacity() {
+                    bytes.clear();
+                    T::extend_le_bytes(&chunk, &mut bytes);
+                    h.update(&bytes);
+                    chunk.clear();
+                }
+            }
+            bytes.clear();
+            T::extend_le_bytes(&chunk, &mut bytes);
+            h.update(&bytes);
+        }
+        let mut h = Sha256::new();
+        dispatch!(NdView, self, a => feed(a, &mut h));
+        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
     }
 
     /// Copies into an owned array.

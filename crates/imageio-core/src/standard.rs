@@ -50,7 +50,8 @@ fn no_internet() -> bool {
         .unwrap_or(false)
 }
 
-fn sha256_hex(data: &[u8]) -> String {
+/// Lower-case hex sha256 of `data` (the manifest's format).
+pub fn sha256_hex(data: &[u8]) -> String {
     Sha256::digest(data)
         .iter()
         .map(|b| format!("{b:02x}"))

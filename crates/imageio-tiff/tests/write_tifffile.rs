@@ -130,19 +130,7 @@ fn cases() -> Vec<Case> {
         ("/page0/photometric", J::from(2)),
     ];
     v.push(c);
-    for d in [
-        DType::U8,
-        DType::U16,
-        DType::U32,
-        DType::U64,
-        DType::I8,
-        DType::I16,
-        DType::I32,
-        DType::I64,
-        DType::F32,
-        DType::F64,
-        DType::Bool,
-    ] {
+    for d in DType::ALL {
         v.push(case(
             &format!("dtype_{d}"),
             arr(d, &[2, 9, 13], 2),
