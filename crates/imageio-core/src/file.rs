@@ -3,6 +3,7 @@
 use crate::array::{NdArray, NdView};
 use crate::error::{Error, Mode, Result};
 use crate::index::Index;
+use crate::options::Options;
 use crate::plugin::{Plugin, PluginDescriptor};
 use crate::props::ImageProperties;
 use crate::resource::Sink;
@@ -137,16 +138,38 @@ impl<'a> ImageFile<'a> {
         image: impl Into<NdView<'v>>,
         is_batch: Option<bool>,
     ) -> Result<()> {
+        self.write_with_options(image, is_batch, Options::new())
+            .map(|_| ())
+    }
+
+    /// Writes with options that apply to this write only (validated against the plugin's write
+    /// options like the ones given at open; e.g. one TIFF series' `description` or
+    /// `compression`). Returns what the plugin reports about the write (e.g. TIFF
+    /// `returnoffset`: `offset` and `bytecount`), usually empty. Plugins that take options only
+    /// at open refuse non-empty per-write options.
+    pub fn write_with_options<'v>(
+        &mut self,
+        image: impl Into<NdView<'v>>,
+        is_batch: Option<bool>,
+        options: impl Into<Options>,
+    ) -> Result<Metadata> {
         self.check(Mode::Write)?;
         if self.poisoned {
             return Err(self.ctx(Error::invalid_argument(
                 "an earlier write failed; the output will be discarded",
             )));
         }
-        match self.plugin.write(image.into(), is_batch) {
-            Ok(()) => {
+        let mut options = options.into();
+        options
+            .validate(self.descriptor.write_options)
+            .map_err(|e| self.ctx(e))?;
+        match self
+            .plugin
+            .write_with_options(image.into(), is_batch, &options)
+        {
+            Ok(report) => {
                 self.written += 1;
-                Ok(())
+                Ok(report)
             }
             Err(e) => {
                 self.poisoned = true;

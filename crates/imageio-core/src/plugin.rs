@@ -3,7 +3,7 @@
 use crate::array::{NdArray, NdView};
 use crate::error::{Error, Result};
 use crate::index::Index;
-use crate::options::OptionSpec;
+use crate::options::{OptionSpec, Options};
 use crate::props::ImageProperties;
 use crate::resource::Request;
 use crate::value::Metadata;
@@ -44,6 +44,27 @@ pub trait Plugin {
     fn write(&mut self, image: NdView<'_>, is_batch: Option<bool>) -> Result<()> {
         let _ = (image, is_batch);
         Err(Error::unsupported("this plugin does not write"))
+    }
+
+    /// Writes like [`write`](Plugin::write) with options that apply to this write only (already
+    /// validated against the descriptor's `write_options`), e.g. a TIFF series' description or
+    /// compression. Returns what the write reports (e.g. where the data went); empty by default.
+    ///
+    /// The default accepts no per-write options: a plugin that takes its options when the file is
+    /// opened says so instead of silently ignoring them.
+    fn write_with_options(
+        &mut self,
+        image: NdView<'_>,
+        is_batch: Option<bool>,
+        options: &Options,
+    ) -> Result<Metadata> {
+        if let Some((key, _)) = options.iter().next() {
+            return Err(Error::invalid_argument(format!(
+                "this plugin takes its write options when the file is opened, not per write \
+                 (got `{key}`)"
+            )));
+        }
+        self.write(image, is_batch).map(|()| Metadata::new())
     }
 
     /// Finishes writing (flushes encoders, writes trailers) and reports errors. Called once by the

@@ -636,6 +636,52 @@ impl<'a> Sink<'a> {
         }
     }
 
+    /// True when the destination already holds data that [`copy_existing`](Sink::copy_existing)
+    /// can start from: an existing file, or an existing member of an existing zip file.
+    /// `<bytes>` and user writers never do.
+    pub fn destination_exists(&self) -> bool {
+        let Ok(st) = self.lock() else { return false };
+        match &st.target {
+            Some(Target::File(p)) => p.exists(),
+            Some(Target::ZipMember(zip, member)) => zip_has_member(zip, member),
+            _ => false,
+        }
+    }
+
+    /// Starts the output as a copy of what the destination holds now, for append modes (TIFF
+    /// `r+`): the plugin then reads and extends it through [`writer`](Sink::writer). The
+    /// destination itself is still replaced atomically on commit, so a failed append leaves it
+    /// untouched. Returns the number of bytes copied, or `None` when there is nothing to start
+    /// from (see [`destination_exists`](Sink::destination_exists)). Call it before writing.
+    pub fn copy_existing(&self) -> Result<Option<u64>> {
+        let mut st = self.lock()?;
+        let existing: Option<Vec<u8>> = match &st.target {
+            Some(Target::File(p)) if p.exists() => {
+                let t = st.temp.as_ref().ok_or_else(|| Error::io(poisoned()))?;
+                let mut out = t.reopen()?;
+                out.set_len(0)?;
+                let n = io::copy(&mut File::open(p)?, &mut out)?;
+                return Ok(Some(n));
+            }
+            Some(Target::ZipMember(zip, member)) if zip_has_member(zip, member) => {
+                Some(read_zip_member(zip, member, &Limits::default())?)
+            }
+            _ => None,
+        };
+        let Some(bytes) = existing else {
+            return Ok(None);
+        };
+        let n = bytes.len() as u64;
+        if let Some(t) = &st.temp {
+            let mut out = t.reopen()?;
+            out.set_len(0)?;
+            out.write_all(&bytes)?;
+        } else {
+            st.memory = Some(Arc::new(Mutex::new(Cursor::new(bytes))));
+        }
+        Ok(Some(n))
+    }
+
     /// True when the output goes to memory (`<bytes>`, a writer) rather than a path.
     pub fn is_memory(&self) -> bool {
         self.lock()
@@ -748,6 +794,13 @@ fn write_zip_member(zip_path: &Path, member: &str, bytes: &[u8]) -> Result<()> {
     writer.write_all(bytes)?;
     writer.finish().map_err(zerr)?;
     Ok(())
+}
+
+fn zip_has_member(zip_path: &Path, member: &str) -> bool {
+    File::open(zip_path)
+        .ok()
+        .and_then(|f| zip::ZipArchive::new(f).ok())
+        .is_some_and(|mut a| a.by_name(member).is_ok())
 }
 
 fn read_zip_member(zip_path: &Path, member: &str, limits: &Limits) -> Result<Vec<u8>> {
@@ -1083,6 +1136,59 @@ mod tests {
             rd.read_to_end(&mut b).unwrap();
             assert_eq!(b, &data[250..]);
         }
+    }
+
+    #[test]
+    fn copy_existing_starts_from_the_destination_and_commits_atomically() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.bin");
+        let r = Request::new(Resource::from(&path), Mode::Write, None, Limits::default()).unwrap();
+        assert!(!r.sink().unwrap().destination_exists());
+        assert_eq!(r.sink().unwrap().copy_existing().unwrap(), None);
+        drop(r);
+
+        std::fs::write(&path, b"old").unwrap();
+        let r = Request::new(Resource::from(&path), Mode::Write, None, Limits::default()).unwrap();
+        let sink = r.sink().unwrap();
+        assert!(sink.destination_exists());
+        assert_eq!(sink.copy_existing().unwrap(), Some(3));
+        let mut w = sink.writer().unwrap();
+        let mut head = Vec::new();
+        w.read_to_end(&mut head).unwrap();
+        assert_eq!(head, b"old");
+        w.write_all(b"+new").unwrap();
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            b"old",
+            "untouched before commit"
+        );
+        sink.commit().unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"old+new");
+
+        // a zip member is copied too; <bytes> has nothing to start from
+        let zip = dir.path().join("a.zip");
+        write_zip_member(&zip, "m.bin", b"zipped").unwrap();
+        let member = Resource::from(format!("{}/m.bin", zip.display()).as_str());
+        let r = Request::new(member, Mode::Write, None, Limits::default()).unwrap();
+        assert!(r.sink().unwrap().destination_exists());
+        assert_eq!(r.sink().unwrap().copy_existing().unwrap(), Some(6));
+        let mut got = Vec::new();
+        r.sink()
+            .unwrap()
+            .writer()
+            .unwrap()
+            .read_to_end(&mut got)
+            .unwrap();
+        assert_eq!(got, b"zipped");
+        let r = Request::new(
+            Resource::ReturnBytes,
+            Mode::Write,
+            Some(".x"),
+            Limits::default(),
+        )
+        .unwrap();
+        assert!(!r.sink().unwrap().destination_exists());
+        assert_eq!(r.sink().unwrap().copy_existing().unwrap(), None);
     }
 
     #[test]

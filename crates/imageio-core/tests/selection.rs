@@ -385,3 +385,49 @@ fn format_hint_applies_only_without_an_extension() {
     let f = open(Resource::from(b"AAA\x01".as_slice()), Mode::Read, &unknown).unwrap();
     assert_eq!(f.plugin_name(), "toy-a");
 }
+
+#[test]
+fn per_write_options_are_validated_and_refused_by_plugins_without_them() {
+    let img = NdArray::from_shape_vec(&[1, 1], vec![7u8]).unwrap();
+    let mut f = open(
+        Resource::ReturnBytes,
+        Mode::Write,
+        &OpenArgs {
+            extension: Some(".aaa".into()),
+            ..args()
+        },
+    )
+    .unwrap();
+    // no options: same as write(); the report is empty
+    let report = f.write_with_options(&img, None, Options::new()).unwrap();
+    assert!(report.is_empty());
+    // an unknown key is rejected by the core, listing the accepted ones
+    let e = f
+        .write_with_options(&img, None, Options::new().with("nope", 1))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("unknown option `nope`") && e.contains("fail_on_close"),
+        "{e}"
+    );
+    let mut f = open(
+        Resource::ReturnBytes,
+        Mode::Write,
+        &OpenArgs {
+            extension: Some(".aaa".into()),
+            ..args()
+        },
+    )
+    .unwrap();
+    // a known key: this plugin takes options only at open and says so instead of ignoring it
+    let e = f
+        .write_with_options(&img, None, Options::new().with("fail_on_close", false))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("not per write") && e.contains("fail_on_close"),
+        "{e}"
+    );
+    // the failed write poisons the writer: nothing is returned
+    assert!(f.close().is_err());
+}
