@@ -2,8 +2,8 @@
 
 Usage: check_heif.py FILE
 
-HEIC/HEIF files are read with pillow-heif (libheif + libde265 from its wheel); AVIF files with
-imagecodecs (libavif), since the pillow-heif wheel has no AV1 decoder. For both, the NCLX colour
+HEIC/HEIF and AVIF files are read with pillow-heif 0.21.0 (libheif 1.19.5 with libde265 and aom
+from its wheel). The NCLX colour
 boxes, bit depths and the primary item are also parsed straight from the ISOBMFF boxes, without
 libheif.
 
@@ -191,35 +191,10 @@ def with_pillow_heif(data: bytes) -> dict:
     }
 
 
-def with_imagecodecs(data: bytes, parsed: dict) -> dict:
-    import imagecodecs
-
-    a = imagecodecs.avif_decode(data, numthreads=1)
-    bits = parsed["images"][parsed["primary_index"] or 0]["bits"]
-    return {
-        "reader": f"imagecodecs {imagecodecs.__version__} (libavif)",
-        "n_images": 1,
-        "primary_index": 0,
-        "images": [
-            {
-                "shape": list(a.shape),
-                "dtype": str(a.dtype),
-                "bit_depth": bits[0] if bits else 8,
-                "primary": True,
-                "nclx_profile": parsed["images"][parsed["primary_index"] or 0]["nclx_profile"],
-                "sha256": array_sha256(a),
-            }
-        ],
-    }
-
-
 def main() -> None:
     data = open(sys.argv[1], "rb").read()
     parsed = parse_boxes(data)
-    if parsed["brand"] in ("avif", "avis") or any(im["type"] == "av01" for im in parsed["images"]):
-        out = with_imagecodecs(data, parsed)
-    else:
-        out = with_pillow_heif(data)
+    out = with_pillow_heif(data)
     out["boxes"] = parsed
     print(json.dumps(out))
 

@@ -1,7 +1,7 @@
 """Generate the HEIF/AVIF fixtures of crates/imageio-heif (fixtures/heif/ + manifest.json).
 
-HEIC files are written by pillow-heif (its wheel bundles libheif + x265 and decodes with
-libde265); AVIF files by imagecodecs (libavif), because the pillow-heif wheel has no AV1 codec.
+HEIC and AVIF files are written by pillow-heif 0.21.0 (its wheel bundles libheif 1.19.5 with
+x265 and aom, and decodes with libde265 and aom; newer pillow-heif wheels dropped AV1).
 The expected arrays are what the same reference library decodes (``<file>.expected.bin``: raw
 C-order little-endian samples; 10/12-bit samples stored as native values 0..1023/0..4095).
 
@@ -20,7 +20,6 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import array_sha256, write_manifest  # noqa: E402
 
-import imagecodecs  # noqa: E402
 import pillow_heif  # noqa: E402
 from PIL import Image  # noqa: E402
 
@@ -42,23 +41,6 @@ def gradient_rgb(bits: int, h: int = H, w: int = W, seed: int = 0) -> np.ndarray
     a = np.stack([r, g, b], axis=-1) * 0.9 + 0.05 + rng.normal(0, 0.01, (h, w, 3))
     a = np.clip(np.rint(a * m), 0, m)
     return a.astype(np.uint8 if bits == 8 else np.uint16)
-
-
-def smooth_chroma_rgb(bits: int, seed: int = 0) -> np.ndarray:
-    """Textured, noisy luma with slowly varying colour.
-
-    Used for the lossy 4:2:0 AVIF fixtures: libavif (the reference decoder) upsamples chroma
-    bilinearly while libheif 1.19 replicates it (nearest neighbour), which differs by tens of
-    levels where chroma changes fast. With smooth chroma both agree within 1 level, which is what
-    the test checks; the 4:2:0 HEIC fixtures (pillow-heif = libheif) keep the textured picture.
-    """
-    m = (1 << bits) - 1
-    y, x = np.mgrid[0:H, 0:W].astype(np.float64)
-    rng = np.random.default_rng(seed)
-    luma = 0.45 + 0.25 * np.sin(x / 3.0) * np.cos(y / 4.0) + rng.normal(0, 0.02, (H, W))
-    tint = np.stack([0.06 * x / W, 0.03 * y / H, -0.05 * x / W], axis=-1)
-    a = np.clip(luma[..., None] + tint, 0, 1)
-    return np.rint(a * m).astype(np.uint8 if bits == 8 else np.uint16)
 
 
 def alpha_plane(bits: int) -> np.ndarray:
@@ -220,35 +202,45 @@ def heic_cases():
 
 
 def avif_cases():
+    """AVIF written and decoded by pillow-heif (0.21.0 is the last release whose wheels carry the
+    aom AV1 encoder; later wheels decode/encode HEVC only)."""
     cases = []
     specs = [
-        # name, bits, alpha, kwargs, lossless
-        ("avif_8bit_420_q80.avif", 8, False, dict(level=80, pixelformat="420"), False),
-        ("avif_8bit_444_lossless.avif", 8, False, dict(level=100, pixelformat="444", matrix=0), True),
-        ("avif_8bit_alpha_q85.avif", 8, True, dict(level=85, pixelformat="444"), False),
-        ("avif_10bit_420_q80.avif", 10, False, dict(level=80, pixelformat="420", bitspersample=10), False),
-        ("avif_10bit_444_lossless.avif", 10, False, dict(level=100, pixelformat="444", bitspersample=10, matrix=0), True),
-        ("avif_12bit_444_lossless.avif", 12, False, dict(level=100, pixelformat="444", bitspersample=12, matrix=0), True),
+        # name, bits, alpha, save kwargs, lossless
+        ("avif_8bit_420_q80.avif", 8, False, dict(quality=80), False),
+        ("avif_8bit_444_lossless.avif", 8, False, dict(quality=-1, chroma=444, matrix_coefficients=0), True),
+        ("avif_8bit_alpha_q85.avif", 8, True, dict(quality=85, chroma=444), False),
+        ("avif_10bit_420_q80.avif", 10, False, dict(quality=80), False),
+        ("avif_10bit_444_lossless.avif", 10, False, dict(quality=-1, chroma=444, matrix_coefficients=0), True),
+        ("avif_12bit_444_lossless.avif", 12, False, dict(quality=-1, chroma=444, matrix_coefficients=0), True),
     ]
     for name, bits, alpha, kw, lossless in specs:
-        smooth = kw["pixelformat"] == "420" and not lossless
-        src = smooth_chroma_rgb(bits, seed=20 + bits) if smooth else gradient_rgb(bits, seed=20 + bits)
+        src = gradient_rgb(bits, seed=20 + bits)
         if alpha:
             src = np.concatenate([src, alpha_plane(bits)], axis=-1)
-        data = imagecodecs.avif_encode(src, speed=6, numthreads=1, **kw)
+        mode = ("RGBA" if alpha else "RGB") + ("" if bits == 8 else ";16")
+        data16 = src if bits == 8 else (src.astype(np.uint16) << (16 - bits))
+        pillow_heif.options.SAVE_HDR_TO_12_BIT = bits == 12
+        im = pillow_heif.from_bytes(mode=mode, size=(W, H), data=data16.tobytes())
+        buf = io.BytesIO()
+        im.save(buf, format="AVIF", **kw)
+        pillow_heif.options.SAVE_HDR_TO_12_BIT = False
+        data = buf.getvalue()
         save(name, data)
-        a = imagecodecs.avif_decode(data, numthreads=1)
-        assert a.shape == src.shape and a.dtype == src.dtype, (name, a.shape, a.dtype)
+        f, imgs = pillow_heif_decode(data)
+        (a, info, got_bits), = imgs
+        assert got_bits == bits, (name, got_bits)
         if lossless:
-            assert np.array_equal(a, src), f"{name}: libavif lossless round trip is not exact"
+            assert np.array_equal(a, src), f"{name}: pillow-heif lossless AVIF round trip is not exact"
         cases.append(
-            case(name, None, a, expect_from="imagecodecs (libavif) decode" + (" (== encoder input)" if lossless else ""),
-                 note=f"imagecodecs.avif_encode {kw}, {bits}-bit" + (" with alpha" if alpha else "")
-                 + (", smooth chroma (libavif upsamples 4:2:0 chroma bilinearly, libheif by replication)" if smooth else ""),
-                 # 10-bit 4:2:0: libavif's bilinear vs libheif's replicated chroma leaves up to
-                 # 2 native levels (half an 8-bit level) on this picture.
-                 max_abs_diff=0 if lossless else (2 if smooth and bits > 8 else 1), bit_depth=bits, has_alpha=alpha,
-                 chroma=kw["pixelformat"], primary=True, n_images=1, primary_index=0)
+            case(
+                name, None, a,
+                expect_from="pillow-heif decode (aom)" + (" (== encoder input)" if lossless else ""),
+                note=f"pillow-heif save format=AVIF {kw}, {bits}-bit" + (" with alpha" if alpha else ""),
+                max_abs_diff=0 if lossless else 1,
+                bit_depth=bits, has_alpha=alpha, chroma=chroma_of(info), primary=True,
+                nclx_profile=nclx_of(info), n_images=1, primary_index=0,
+            )
         )
     return cases
 
@@ -264,8 +256,8 @@ def main() -> None:
             "numpy": np.__version__,
             "pillow_heif": pillow_heif.__version__,
             "libheif (pillow-heif wheel)": pillow_heif.libheif_version(),
-            "imagecodecs": imagecodecs.__version__,
-            "libavif": imagecodecs.AVIF.version() if hasattr(imagecodecs.AVIF, "version") else "see imagecodecs",
+            "encoders": pillow_heif.libheif_info()["encoders"],
+            "decoders": pillow_heif.libheif_info()["decoders"],
         },
     }
     write_manifest(os.path.join(OUT, "manifest.json"), cases, info)

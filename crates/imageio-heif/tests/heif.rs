@@ -1,5 +1,5 @@
-//! Tests of the heif plugin against files written by pillow-heif / libavif, and of files we
-//! write against pillow-heif / libavif (through the Python venv).
+//! Tests of the heif plugin against HEIC and AVIF files written by pillow-heif, and of files we
+//! write against pillow-heif (through the Python venv).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
