@@ -2,6 +2,10 @@
 """Read TIFF files written by imageio-rs with tifffile and report what tifffile sees, as JSON.
 
 Usage: check_tiff.py FILE [FILE ...]   (prints {"FILE": report, ...} on stdout)
+       check_tiff.py --returnoffset SPEC.json
+         SPEC is a list of files, each a list of writes {"shape", "dtype", "kwargs"}; every file is
+         written with one tifffile.TiffWriter and what each write returns with returnoffset=True
+         is printed: [[offset, bytecount] or null, ...] per file (tifffile's own semantics).
 
 A report has, per series, shape, dtype, sha256 (common.array_sha256), axes and kind, the
 SubIFD levels, the file flags, the first page's tags (description, software, datetime,
@@ -42,6 +46,19 @@ def simple(v):
     return str(v)
 
 
+def first_page(p):
+    """The tags of a series' first page that per-write options change."""
+    return {
+        "compression": int(p.compression), "predictor": int(p.predictor), "photometric": int(p.photometric),
+        "description": p.description, "software": p.software,
+        "datetime": p.tags["DateTime"].value if "DateTime" in p.tags else None,
+        "rowsperstrip": int(p.rowsperstrip), "tilewidth": int(p.tilewidth), "tilelength": int(p.tilelength),
+        "resolution": list(p.resolution), "subsampling": list(p.subsampling) if p.subsampling else None,
+        "jpegtables": simple(p.jpegtables) if p.jpegtables is not None else None,
+        "tags": {str(t.code): simple(t.value) for t in p.tags.values() if t.code >= 65000},
+    }
+
+
 def report(path):
     out = {}
     with tifffile.TiffFile(path) as tf:
@@ -56,6 +73,7 @@ def report(path):
                 "shape": list(a.shape), "dtype": str(a.dtype), "sha256": array_sha256(a),
                 "axes": s.axes, "kind": s.kind,
                 "levels": [{"shape": list(lv.shape), "sha256": array_sha256(lv.asarray())} for lv in s.levels[1:]],
+                "page": first_page(s.pages[0]),
             })
         p = tf.pages[0]
         out["page0"] = {
@@ -86,7 +104,32 @@ def report(path):
     return out
 
 
+def returnoffsets(spec_path):
+    import tempfile
+    import warnings
+
+    with open(spec_path) as fh:
+        spec = json.load(fh)
+    out = []
+    with tempfile.TemporaryDirectory() as d:
+        for k, writes in enumerate(spec):
+            got = []
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                with tifffile.TiffWriter(os.path.join(d, f"{k}.tif")) as tw:
+                    for w in writes:
+                        a = np.ones(w["shape"], dtype=w["dtype"])
+                        kw = {k2: tuple(v) if isinstance(v, list) else v for k2, v in w["kwargs"].items()}
+                        r = tw.write(a, returnoffset=True, **kw)
+                        got.append(None if r is None else [int(r[0]), int(r[1])])
+            out.append(got)
+    return out
+
+
 def main():
+    if sys.argv[1:2] == ["--returnoffset"]:
+        json.dump(returnoffsets(sys.argv[2]), sys.stdout)
+        return
     res = {}
     for f in sys.argv[1:]:
         try:

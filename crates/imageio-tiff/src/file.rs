@@ -491,6 +491,9 @@ impl<'a> TiffFile<'a> {
                 }
                 return Ok(());
             }
+            if out.is_empty() {
+                return Ok(());
+            }
             let pb = first.nbytes();
             let need = out.len() / pb.max(1);
             if pb == 0 || need > s.pages.len() || need * pb != out.len() {

@@ -295,7 +295,32 @@ pub const WRITE_OPTIONS: &[O] = &[
     O::new(
         "returnoffset",
         K::Bool,
-        "record (offset, bytes) of the data in `last_offset` (see docs)",
+        "write_with_options reports {offset, bytecount} of memory-mappable data (as tifffile)",
+    ),
+    O::new(
+        "shape",
+        K::List,
+        "with an image without elements: write an empty (zero) series of this shape",
+    ),
+    O::new(
+        "dtype",
+        K::Str,
+        "dtype of an empty series (numpy name); must match the data otherwise",
+    ),
+    O::new(
+        "subsampling",
+        K::List,
+        "JPEG chroma subsampling (h, v): (1, 1), (2, 1), (2, 2) (default) or (4, 1)",
+    ),
+    O::new(
+        "jpegtables",
+        K::Bytes,
+        "JPEGTables tag bytes, written verbatim (as tifffile)",
+    ),
+    O::new(
+        "buffersize",
+        K::Int,
+        "approximate bytes of image data compressed per parallel batch",
     ),
     O::new(
         "axes",

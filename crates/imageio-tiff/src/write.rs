@@ -2,7 +2,9 @@
 
 use std::io::{Read, Seek, SeekFrom, Write};
 
-use imageio_core::{DType, Error, NdView, Options, Plugin, Request, Result, SinkWriter, Value};
+use imageio_core::{
+    DType, Error, Metadata, NdView, Options, Plugin, Request, Result, SinkWriter, Value,
+};
 use rayon::prelude::*;
 
 use crate::codecs;
@@ -59,6 +61,29 @@ impl TiffWriteOptions {
     /// ImageDescription.
     pub fn description(self, d: &str) -> Self {
         self.set("description", d)
+    }
+    /// PhotometricInterpretation (`minisblack`, `rgb`, `ycbcr`, …).
+    pub fn photometric(self, p: &str) -> Self {
+        self.set("photometric", p)
+    }
+    /// An empty series: with an image without elements, write zeros of this shape and dtype
+    /// (tifffile's `write(None, shape=..., dtype=...)`).
+    pub fn empty(self, shape: &[usize], dtype: DType) -> Self {
+        let shape: Vec<i64> = shape.iter().map(|&n| n as i64).collect();
+        self.set("shape", shape).set("dtype", dtype.numpy_name())
+    }
+    /// JPEG chroma subsampling factors (horizontal, vertical).
+    pub fn subsampling(self, h: i64, v: i64) -> Self {
+        self.set("subsampling", vec![h, v])
+    }
+    /// Report `offset` and `bytecount` of memory-mappable data from
+    /// [`ImageFile::write_with_options`](imageio_core::ImageFile::write_with_options).
+    pub fn returnoffset(self, b: bool) -> Self {
+        self.set("returnoffset", b)
+    }
+    /// Approximate bytes of image data compressed per parallel batch.
+    pub fn buffersize(self, n: i64) -> Self {
+        self.set("buffersize", n)
     }
 }
 
@@ -163,8 +188,15 @@ pub(crate) fn open<'a>(req: Request<'a>) -> Result<Box<dyn Plugin + 'a>> {
         (None, Some(true)) => "r+".to_owned(),
         _ => "w".to_owned(),
     };
-    let target = std::path::PathBuf::from(req.name().strip_prefix("file://").unwrap_or(req.name()));
     let sink = req.sink()?;
+    // r+: the sink starts as a copy of the destination (file or zip member) and still replaces
+    // it atomically on commit, so a failed append leaves the original untouched. The copy is
+    // made before taking the writer (a zip member's copy becomes the sink's memory buffer).
+    let existing = if matches!(mode.as_str(), "r+" | "a") {
+        sink.copy_existing()?
+    } else {
+        None
+    };
     let mut out = sink.writer()?;
     let mut w = TiffWriter {
         out: SinkWriter::Memory(Default::default()),
@@ -187,55 +219,16 @@ pub(crate) fn open<'a>(req: Request<'a>) -> Result<Box<dyn Plugin + 'a>> {
     match mode.as_str() {
         "w" => {}
         "x" => {
-            if sink.is_memory() {
-                // nothing exists in memory
-            } else if target.exists() {
+            if sink.destination_exists() {
                 return Err(Error::invalid_argument(format!(
                     "mode `x`: `{}` already exists",
-                    target.display()
+                    req.name()
                 )));
             }
         }
         "r+" | "a" => {
-            if target.exists() && !sink.is_memory() {
-                let old = std::fs::read(&target)?;
-                let (fmt, first) = ifd::parse_header(&old).ok_or_else(|| {
-                    Error::invalid_argument("mode `r+`: the existing file is not a TIFF file")
-                })?;
-                if let Some(b) = opts.get_bool("bigtiff") {
-                    if b != fmt.bigtiff {
-                        return Err(Error::invalid_argument(
-                            "mode `r+`: bigtiff must match the existing file",
-                        ));
-                    }
-                }
-                out.write_all(&old)?;
-                w.pos = old.len() as u64;
-                // find the last IFD's next pointer
-                let src = imageio_core::Request::new(
-                    imageio_core::Resource::from(old.as_slice()),
-                    imageio_core::Mode::Read,
-                    None,
-                    Default::default(),
-                )?;
-                let data = ifd::Data::new(src.source()?)?;
-                let chain = ifd::read_chain(&data, &fmt, first, &mut Default::default())?;
-                let last = chain
-                    .last()
-                    .ok_or_else(|| Error::invalid_argument("mode `r+`: the file has no IFD"))?;
-                let n = last.tags.len() as u64;
-                w.next_ptr = if fmt.bigtiff {
-                    last.offset + 8 + n * 20
-                } else {
-                    last.offset + 2 + n * 12
-                };
-                w.npages = chain.len();
-                w.nseries = 1;
-                w.fmt = Some(fmt);
-                if !opts.contains("byteorder") {
-                    w.opts
-                        .set("byteorder", if fmt.big_endian { ">" } else { "<" });
-                }
+            if let Some(len) = existing {
+                append_to_existing(&mut w, &mut out, len, &opts)?;
             }
         }
         m => {
@@ -292,6 +285,126 @@ pub(crate) fn open<'a>(req: Request<'a>) -> Result<Box<dyn Plugin + 'a>> {
     // validate per-write options once, early, with a dummy check of the combinations
     validate_combinations(&opts, w.flavour)?;
     Ok(Box::new(w))
+}
+
+/// Mode `r+`: positions the writer after the existing file's last IFD (`out` holds a copy of
+/// the destination, `len` bytes).
+fn append_to_existing(
+    w: &mut TiffWriter,
+    out: &mut SinkWriter,
+    len: u64,
+    opts: &Options,
+) -> Result<()> {
+    let mut head = [0u8; 16];
+    let n = (len as usize).min(16);
+    out.seek(SeekFrom::Start(0))?;
+    out.read_exact(&mut head[..n])?;
+    let (fmt, first) = ifd::parse_header(&head[..n])
+        .ok_or_else(|| Error::invalid_argument("mode `r+`: the existing file is not a TIFF file"))?;
+    if let Some(b) = opts.get_bool("bigtiff") {
+        if b != fmt.bigtiff {
+            return Err(Error::invalid_argument(
+                "mode `r+`: bigtiff must match the existing file",
+            ));
+        }
+    }
+    if let Some(b) = opts.get_str("byteorder") {
+        if (b == ">" && !fmt.big_endian) || (b == "<" && fmt.big_endian) {
+            return Err(Error::invalid_argument(
+                "mode `r+`: byteorder must match the existing file",
+            ));
+        }
+    }
+    // parse the chain through a second handle on the same output (only the IFDs are read)
+    let src = imageio_core::Request::new(
+        imageio_core::Resource::reader(match out {
+            SinkWriter::File(f) => SinkWriter::File(f.try_clone()?),
+            SinkWriter::Memory(m) => SinkWriter::Memory(m.clone()),
+        }),
+        imageio_core::Mode::Read,
+        None,
+        Default::default(),
+    )?;
+    let data = ifd::Data::new(src.source()?)?;
+    let chain = ifd::read_chain(&data, &fmt, first, &mut Default::default())?;
+    let last = chain
+        .last()
+        .ok_or_else(|| Error::invalid_argument("mode `r+`: the file has no IFD"))?;
+    let n = last.tags.len() as u64;
+    w.next_ptr = if fmt.bigtiff {
+        last.offset + 8 + n * 20
+    } else {
+        last.offset + 2 + n * 12
+    };
+    w.pos = len;
+    w.npages = chain.len();
+    w.nseries = 1;
+    w.fmt = Some(fmt);
+    if !opts.contains("byteorder") {
+        w.opts
+            .set("byteorder", if fmt.big_endian { ">" } else { "<" });
+    }
+    Ok(())
+}
+
+/// Options that describe the whole file: given per write they are an error (tifffile takes them
+/// in `TiffWriter(...)`, not in `write(...)`).
+pub const FILE_OPTIONS: &[&str] = &[
+    "mode", "append", "bigtiff", "byteorder", "imagej", "ome", "shaped",
+];
+
+/// The automatic BigTIFF decision of tifffile's `imwrite`: a classic TIFF is written unless the
+/// first write's data pass 4 GB − 32 MB, and never for ImageJ, truncated or compressed data
+/// (whose size is unknown before encoding; a classic file that then grows past 4 GB is an error
+/// asking for `bigtiff=true`).
+pub fn auto_bigtiff(data_bytes: u64, uncompressed: bool, imagej: bool, truncate: bool) -> bool {
+    data_bytes > (1u64 << 32) - (1 << 25) && uncompressed && !imagej && !truncate
+}
+
+/// dtype, shape and whether the write is empty (`shape`/`dtype` options with an image without
+/// elements: tifffile's `write(None, shape=..., dtype=...)`).
+fn data_shape(image: &NdView<'_>, o: &Options) -> Result<(DType, Vec<usize>, bool)> {
+    let dtype_opt = match o.get("dtype") {
+        None => None,
+        Some(Value::Str(s)) => Some(
+            DType::parse(s)
+                .ok_or_else(|| Error::invalid_argument(format!("unknown dtype `{s}`")))?,
+        ),
+        Some(v) => {
+            return Err(Error::invalid_argument(format!(
+                "dtype must be a numpy name like \"uint16\", not {v:?}"
+            )));
+        }
+    };
+    let shape_opt = match o.get_list("shape") {
+        None => None,
+        Some(l) => Some(
+            l.iter()
+                .map(|v| v.as_int().filter(|&n| (0..1 << 32).contains(&n)).map(|n| n as usize))
+                .collect::<Option<Vec<usize>>>()
+                .ok_or_else(|| Error::invalid_argument("shape must be a list of sizes"))?,
+        ),
+    };
+    let no_data = image.shape().contains(&0);
+    match shape_opt {
+        Some(shape) if no_data && shape.iter().product::<usize>() > 0 => {
+            Ok((dtype_opt.unwrap_or(image.dtype()), shape, true))
+        }
+        Some(shape) if shape != image.shape() => Err(Error::invalid_argument(format!(
+            "shape argument {shape:?} does not match the data's shape {:?} (give an image \
+             without elements to write an empty series of that shape)",
+            image.shape()
+        ))),
+        _ => {
+            if let Some(d) = dtype_opt.filter(|&d| d != image.dtype()) {
+                return Err(Error::invalid_argument(format!(
+                    "dtype argument {d} does not match the data's dtype {}",
+                    image.dtype()
+                )));
+            }
+            Ok((image.dtype(), image.shape().to_vec(), false))
+        }
+    }
 }
 
 fn validate_combinations(o: &Options, flavour: Flavour) -> Result<()> {
@@ -505,7 +618,9 @@ fn value_to_json(v: &Value) -> serde_json::Value {
 }
 
 impl TiffWriter {
-    fn format(&mut self, data_bytes: u64) -> Result<Format> {
+    /// The file format, chosen by the first write: `auto` is [`auto_bigtiff`]'s decision for
+    /// that write's data.
+    fn format(&mut self, auto: bool) -> Result<Format> {
         if let Some(f) = self.fmt {
             return Ok(f);
         }
@@ -514,8 +629,6 @@ impl TiffWriter {
             Some("<") => false,
             _ => cfg!(target_endian = "big"),
         };
-        let auto = data_bytes > (1u64 << 32) - (1 << 25)
-            && !self.opts.get_bool("truncate").unwrap_or(false);
         let bigtiff = self.opts.get_bool("bigtiff").unwrap_or(auto);
         if bigtiff && self.flavour == Flavour::ImageJ {
             return Err(Error::invalid_argument(
@@ -714,15 +827,24 @@ impl TiffWriter {
         }
     }
 
-    fn write_series(&mut self, image: NdView<'_>) -> Result<()> {
-        let o = self.opts.clone();
-        let dtype = image.dtype();
-        let mut shape = image.shape().to_vec();
+    fn write_series(&mut self, image: NdView<'_>, per_write: &Options) -> Result<Metadata> {
+        // the open-time options, overridden by this write's
+        let mut o = self.opts.clone();
+        o.extend(per_write.clone());
+        validate_combinations(&o, self.flavour)?;
+        let (dtype, mut shape, empty) = data_shape(&image, &o)?;
         if shape.is_empty() {
             return Err(Error::invalid_argument("cannot write a 0-d array"));
         }
         if shape.len() == 1 {
             shape.insert(0, 1);
+        }
+        // tifffile: zero-size data are written as one (0, 0) page (its description keeps the
+        // data's shape)
+        let described_shape = shape.clone();
+        let zero_size = shape.contains(&0);
+        if zero_size {
+            shape = vec![0, 0];
         }
         let comp = compression_code(&o)?;
         let lvl = level(&o)?;
@@ -974,7 +1096,26 @@ impl TiffWriter {
         let contiguous = flag("contiguous");
         let truncate = flag("truncate");
         let data_bytes = (npages * planes * rows_total * row_bytes) as u64;
-        let f = self.format(data_bytes)?;
+        let packed = dtype == DType::Bool || bps as usize != dtype.size() * 8;
+        // tifffile's "contiguous" (memory-mappable) data: uncompressed, not packed, not tiled
+        // unless one tile holds the whole page
+        let mappable = comp == 1
+            && !packed
+            && tile.is_none_or(|(td, tl, tw)| {
+                tl == height && tw == width && (!volumetric || td == depth)
+            });
+        if empty && !mappable {
+            return Err(Error::invalid_argument(
+                "cannot write an empty (shape/dtype only) series that is compressed, packed, \
+                 bilevel or tiled (tifffile: cannot write non-contiguous empty file)",
+            ));
+        }
+        let f = self.format(auto_bigtiff(
+            data_bytes,
+            comp == 1,
+            ij,
+            flag("truncate"),
+        ))?;
         let swap = f.big_endian != cfg!(target_endian = "big");
         let align = o.get_int("align").unwrap_or(16).max(1) as u64;
 
@@ -1021,7 +1162,10 @@ impl TiffWriter {
         match self.flavour {
             Flavour::Shaped if !continuing && !matches!(o.get("metadata"), Some(Value::Str(_))) => {
                 let mut j = serde_json::Map::new();
-                j.insert("shape".into(), serde_json::Value::from(shape.clone()));
+                j.insert(
+                    "shape".into(),
+                    serde_json::Value::from(described_shape.clone()),
+                );
                 if truncate {
                     j.insert("truncated".into(), true.into());
                 }
@@ -1263,14 +1407,42 @@ impl TiffWriter {
         // all data first, pages back to back (tifffile's layout: uncompressed series stay
         // contiguous, which tifffile relies on), then the IFDs
         let mut page_segs: Vec<(Vec<u64>, Vec<u64>)> = Vec::with_capacity(npages);
-        for pi in 0..npages {
+        if empty {
+            // tifffile's `write(None, shape=, dtype=)`: the pages exist, their (uncompressed,
+            // contiguous) data are zeros, left as a hole in the file where the sink allows it
+            let a = if continuing { 1 } else { align };
+            let start = self.append_zeros(data_bytes, a)?;
+            let seg_bytes: Vec<u64> = match tile {
+                Some(_) => vec![(rows_total * row_bytes) as u64; planes],
+                None => (0..planes)
+                    .flat_map(|_| (0..rows_total).step_by(rps))
+                    .map(|r0| ((rps.min(rows_total - r0)) * row_bytes) as u64)
+                    .collect(),
+            };
+            let mut at = start;
+            for _ in 0..npages {
+                let mut offs = Vec::with_capacity(seg_bytes.len());
+                for &n in &seg_bytes {
+                    offs.push(at);
+                    at += n;
+                }
+                page_segs.push((offs, seg_bytes.clone()));
+            }
+            first_offset = Some((start, 0));
+        }
+        for pi in (0..npages).filter(|_| !empty) {
             let page = &raw[pi * page_in..(pi + 1) * page_in];
             let segs = self.encode_page(
                 page, dtype, width, rows_total, height, depth, planes, seg_spp, bps, rps, tile,
                 comp, lvl, predictor, swap,
             )?;
-            let mut offs = Vec::with_capacity(segs.len());
-            let mut counts = Vec::with_capacity(segs.len());
+            let mut offs = Vec::with_capacity(segs.len().max(1));
+            let mut counts = Vec::with_capacity(segs.len().max(1));
+            if segs.is_empty() {
+                // a zero-size page: one empty strip (like tifffile)
+                offs.push(self.append(&[], align)?);
+                counts.push(0);
+            }
             for (k, s) in segs.iter().enumerate() {
                 let a = if k == 0 && pi == 0 && !continuing {
                     align
@@ -1287,6 +1459,7 @@ impl TiffWriter {
             }
             page_segs.push((offs, counts));
         }
+        let page_counts: Vec<Vec<u64>> = page_segs.iter().map(|(_, c)| c.clone()).collect();
         for (pi, (offs, counts)) in page_segs.into_iter().enumerate() {
             if truncate && pi > 0 {
                 continue;
@@ -1427,12 +1600,42 @@ impl TiffWriter {
         } else {
             self.contig = None;
         }
-        self.last_offset = if comp == 1 && tile.is_none() {
-            first_offset.map(|(o, _)| (o, self.pos - data_start))
-        } else {
-            None
+        // returnoffset, as tifffile defines it: a continued contiguous series reports this
+        // write's data; otherwise memory-mappable data report the series' data offset and the
+        // byte count of one page (tifffile's `sum(databytecounts)`); anything else: nothing
+        let page0_bytes: u64 = page_counts.first().map_or(0, |c| c.iter().sum());
+        let write_bytes: u64 = page_counts.iter().flatten().sum();
+        self.last_offset = match first_offset {
+            Some((off, _)) if continuing => Some((off, write_bytes)),
+            Some((off, _)) if mappable => Some((off, page0_bytes)),
+            _ => None,
         };
-        Ok(())
+        let _ = data_start;
+        let mut report = Metadata::new();
+        if o.get_bool("returnoffset") == Some(true) {
+            if let Some((off, n)) = self.last_offset {
+                report.insert("offset".into(), Value::Int(off as i64));
+                report.insert("bytecount".into(), Value::Int(n as i64));
+            }
+        }
+        Ok(report)
+    }
+
+    /// Appends `n` zero bytes (aligned): a hole in a file, zeros in memory.
+    fn append_zeros(&mut self, n: u64, align: u64) -> Result<u64> {
+        let pad = (align - self.pos % align) % align;
+        let start = self.pos + pad;
+        let end = start
+            .checked_add(n)
+            .ok_or_else(|| Error::invalid_argument("the empty series is too large"))?;
+        if !self.fmt.is_some_and(|f| f.bigtiff) && end > u32::MAX as u64 {
+            return Err(Error::encoding(
+                "the file would pass 4 GB: write it with bigtiff=true",
+            ));
+        }
+        self.out.set_len(end)?;
+        self.pos = end;
+        Ok(start)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -2105,20 +2308,63 @@ impl Plugin for TiffWriter {
         Err(Error::invalid_argument("the resource was opened to write"))
     }
     fn write(&mut self, image: NdView<'_>, is_batch: Option<bool>) -> Result<()> {
+        self.write_with_options(image, is_batch, &Options::new())
+            .map(|_| ())
+    }
+
+    fn write_with_options(
+        &mut self,
+        image: NdView<'_>,
+        is_batch: Option<bool>,
+        options: &Options,
+    ) -> Result<Metadata> {
         if self.closed {
             return Err(Error::invalid_argument("the writer is closed"));
         }
-        if is_batch == Some(true) {
-            if image.ndim() < 1 {
-                return Err(Error::invalid_argument("a batch needs at least one axis"));
-            }
-            for i in 0..image.shape()[0] {
-                self.write_series(image.index_axis0(i))?;
-            }
-            Ok(())
-        } else {
-            self.write_series(image)
+        if let Some(k) = FILE_OPTIONS.iter().find(|k| options.contains(k)) {
+            return Err(Error::invalid_argument(format!(
+                "`{k}` applies to the whole file: give it when the file is opened, not per write"
+            )));
         }
+        // a per-write `maxworkers` uses its own pool for this write
+        let saved_pool = match options.get_int("maxworkers") {
+            Some(n) if n < 0 => {
+                return Err(Error::invalid_argument("maxworkers must not be negative"));
+            }
+            Some(n) => Some(std::mem::replace(
+                &mut self.pool,
+                (n > 0)
+                    .then(|| {
+                        rayon::ThreadPoolBuilder::new()
+                            .num_threads(n as usize)
+                            .build()
+                            .ok()
+                    })
+                    .flatten(),
+            )),
+            None => None,
+        };
+        let res = if is_batch == Some(true) {
+            if image.ndim() < 1 {
+                Err(Error::invalid_argument("a batch needs at least one axis"))
+            } else {
+                // a batch is one series per item; the report is the last item's
+                let mut last = Ok(Metadata::new());
+                for i in 0..image.shape()[0] {
+                    last = self.write_series(image.index_axis0(i), options);
+                    if last.is_err() {
+                        break;
+                    }
+                }
+                last
+            }
+        } else {
+            self.write_series(image, options)
+        };
+        if let Some(p) = saved_pool {
+            self.pool = p;
+        }
+        res
     }
 
     fn close(&mut self) -> Result<()> {
@@ -2128,7 +2374,7 @@ impl Plugin for TiffWriter {
         self.closed = true;
         if self.fmt.is_none() {
             // nothing written: an empty file is not a TIFF; write a header at least
-            self.format(0)?;
+            self.format(false)?;
         }
         if let Some(s) = &self.subifds {
             return Err(Error::invalid_argument(format!(
