@@ -2,6 +2,9 @@
 """Read TIFF files written by imageio-rs with tifffile and report what tifffile sees, as JSON.
 
 Usage: check_tiff.py FILE [FILE ...]   (prints {"FILE": report, ...} on stdout)
+       check_tiff.py --jpeg-reference SPEC.json
+         SPEC is a list of {"raw", "shape", "kwargs"}: each raw uint8 image is written by tifffile
+         with compression="jpeg" and the kwargs; prints [{"psnr", "size"}, ...].
        check_tiff.py --returnoffset SPEC.json
          SPEC is a list of files, each a list of writes {"shape", "dtype", "kwargs"}; every file is
          written with one tifffile.TiffWriter and what each write returns with returnoffset=True
@@ -10,7 +13,8 @@ Usage: check_tiff.py FILE [FILE ...]   (prints {"FILE": report, ...} on stdout)
 A report has, per series, shape, dtype, sha256 (common.array_sha256), axes and kind, the
 SubIFD levels, the file flags, the first page's tags (description, software, datetime,
 resolution, compression, predictor, ...), every tag code with its value where it is simple,
-ImageJ metadata and the OME physical sizes.  Errors are reported as {"error": "..."}.
+ImageJ metadata and the OME physical sizes.  With CHECK_TIFF_DUMP=1 in the environment the
+pixels of series k are also written to FILE.s{k}.raw (little-endian, C order).  Errors are reported as {"error": "..."}.
 """
 
 from __future__ import annotations
@@ -67,8 +71,11 @@ def report(path):
             out[flag] = bool(getattr(tf, flag))
         out["n_pages"] = len(tf.pages)
         out["series"] = []
-        for s in tf.series:
+        for k, s in enumerate(tf.series):
             a = s.asarray()
+            if os.environ.get("CHECK_TIFF_DUMP"):
+                # the decoded pixels for the caller's own comparison (e.g. PSNR of lossy data)
+                a.astype(a.dtype.newbyteorder("<"), copy=False).tofile(f"{path}.s{k}.raw")
             out["series"].append({
                 "shape": list(a.shape), "dtype": str(a.dtype), "sha256": array_sha256(a),
                 "axes": s.axes, "kind": s.kind,
@@ -126,7 +133,33 @@ def returnoffsets(spec_path):
     return out
 
 
+def jpeg_reference(spec_path):
+    """PSNR of tifffile's own JPEG TIFF (libjpeg via imagecodecs) for each {"raw", "shape",
+    "kwargs"}: the reference our encoder is compared with."""
+    import tempfile
+    import warnings
+
+    with open(spec_path) as fh:
+        spec = json.load(fh)
+    out = []
+    with tempfile.TemporaryDirectory() as d:
+        for k, item in enumerate(spec):
+            a = np.fromfile(item["raw"], dtype=np.uint8).reshape(item["shape"])
+            kw = {k2: tuple(v) if isinstance(v, list) else v for k2, v in item["kwargs"].items()}
+            path = os.path.join(d, f"{k}.tif")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tifffile.imwrite(path, a, compression="jpeg", **kw)
+            b = tifffile.imread(path)
+            mse = np.mean((a.astype(np.float64) - b) ** 2)
+            out.append({"psnr": float(10 * np.log10(255.0**2 / max(mse, 1e-12))), "size": os.path.getsize(path)})
+    return out
+
+
 def main():
+    if sys.argv[1:2] == ["--jpeg-reference"]:
+        json.dump(jpeg_reference(sys.argv[2]), sys.stdout)
+        return
     if sys.argv[1:2] == ["--returnoffset"]:
         json.dump(returnoffsets(sys.argv[2]), sys.stdout)
         return

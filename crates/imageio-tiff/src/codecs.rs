@@ -265,6 +265,47 @@ pub(crate) fn compress(compression: u16, src: &[u8], level: Option<i64>) -> Resu
     }
 }
 
+/// One JPEG segment (a strip or tile) of u8 samples: `spp` 1 (grayscale) or 3 (RGB, stored as
+/// YCbCr with `subsampling` (h, v) like libjpeg under tifffile), quality `quality` (1..=100).
+pub(crate) fn jpeg_encode(
+    src: &[u8],
+    width: usize,
+    rows: usize,
+    spp: usize,
+    quality: u8,
+    subsampling: (u8, u8),
+) -> Result<Vec<u8>> {
+    use jpeg_encoder::{ChromaSubsamplingMethod, ColorType, Encoder, SamplingFactor};
+    let (w, h) = match (u16::try_from(width), u16::try_from(rows)) {
+        (Ok(w), Ok(h)) if w > 0 && h > 0 => (w, h),
+        _ => {
+            return Err(Error::encoding(format!(
+                "a JPEG segment must be 1..65535 pixels wide and high, not {width}x{rows}"
+            )));
+        }
+    };
+    let color = match spp {
+        1 => ColorType::Luma,
+        3 => ColorType::Rgb,
+        n => {
+            return Err(Error::encoding(format!(
+                "JPEG compression needs 1 (grayscale) or 3 (RGB) samples per pixel, not {n}"
+            )));
+        }
+    };
+    let mut out = Vec::with_capacity(src.len() / 4 + 1024);
+    let mut e = Encoder::new(&mut out, quality.clamp(1, 100));
+    let sf = SamplingFactor::from_factors(subsampling.0, subsampling.1).ok_or_else(|| {
+        Error::encoding(format!("invalid JPEG subsampling {subsampling:?}"))
+    })?;
+    e.set_sampling_factor(sf);
+    // box-averaged chroma like libjpeg (what tifffile's imagecodecs uses)
+    e.set_chroma_subsampling_method(ChromaSubsamplingMethod::Average);
+    e.encode(src, w, h, color)
+        .map_err(|err| Error::encoding(format!("JPEG: {err}")))?;
+    Ok(out)
+}
+
 fn packbits_encode(src: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(src.len() + src.len() / 128 + 1);
     let mut i = 0;

@@ -347,6 +347,9 @@ fn append_to_existing(
     Ok(())
 }
 
+/// tifffile's default `buffersize` (`TIFF.BUFFERSIZE * 2`, 512 MiB).
+const DEFAULT_BUFFERSIZE: usize = 512 << 20;
+
 /// Options that describe the whole file: given per write they are an error (tifffile takes them
 /// in `TiffWriter(...)`, not in `write(...)`).
 pub const FILE_OPTIONS: &[&str] = &[
@@ -447,6 +450,9 @@ fn validate_combinations(o: &Options, flavour: Flavour) -> Result<()> {
             "`bitspersample` cannot be used with compression",
         ));
     }
+    if comp == 7 && predictor_value(o)?.is_some_and(|p| p != 1) {
+        return Err(Error::invalid_argument("cannot use a predictor with JPEG"));
+    }
     if predictor_value(o)?.is_some_and(|p| p > 1) && comp == 1 {
         return Err(Error::invalid_argument("a predictor needs compression"));
     }
@@ -467,11 +473,7 @@ fn compression_code(o: &Options) -> Result<u16> {
         "32946" => 32946,
         "zstd" | "50000" => 50000,
         "packbits" | "32773" => 32773,
-        "jpeg" | "7" => {
-            return Err(Error::invalid_argument(
-                "JPEG compression is not supported for writing (reading is)",
-            ));
-        }
+        "jpeg" | "7" => 7,
         other => {
             return Err(Error::invalid_argument(format!(
                 "unknown or unsupported compression `{other}`"
@@ -1092,6 +1094,76 @@ impl TiffWriter {
             None if comp != 1 => ((256 * 1024) / row_bytes.max(1)).clamp(1, rows_total.max(1)),
             None => rows_total.max(1),
         };
+        // JPEG: u8 grayscale or RGB; contiguous RGB is stored as subsampled YCbCr (tifffile)
+        let mut jpeg_params = (75u8, (1u8, 1u8));
+        let mut jpeg_ycbcr = false;
+        let mut rps = rps;
+        if comp == 7 {
+            if dtype != DType::U8 {
+                return Err(Error::invalid_argument(format!(
+                    "JPEG compression needs uint8 data, not {dtype} (12-bit JPEG is not supported)"
+                )));
+            }
+            if volumetric || tile.is_some_and(|t| t.0 > 1) {
+                return Err(Error::invalid_argument(
+                    "JPEG compression cannot be used with volumetric data",
+                ));
+            }
+            if !matches!(seg_spp, 1 | 3) {
+                return Err(Error::invalid_argument(format!(
+                    "JPEG compression needs grayscale or RGB data, not {seg_spp} samples per pixel"
+                )));
+            }
+            if photometric == 6 {
+                return Err(Error::invalid_argument(
+                    "JPEG: give RGB data (photometric rgb); it is stored as YCbCr",
+                ));
+            }
+            let q = lvl.unwrap_or(75);
+            if !(1..=100).contains(&q) {
+                return Err(Error::invalid_argument(format!(
+                    "JPEG quality (level) must be 1..100, not {q}"
+                )));
+            }
+            let ss = match o.get_list("subsampling") {
+                None => None,
+                Some(l) => match l.iter().map(Value::as_int).collect::<Option<Vec<i64>>>() {
+                    Some(v) if matches!(v.as_slice(), [1, 1] | [2, 1] | [2, 2] | [4, 1]) => {
+                        Some((v[0] as u8, v[1] as u8))
+                    }
+                    _ => {
+                        return Err(Error::invalid_argument(format!(
+                            "invalid subsampling factors {l:?}: (1, 1), (2, 1), (2, 2) or (4, 1)"
+                        )));
+                    }
+                },
+            };
+            jpeg_ycbcr = photometric == 2 && seg_spp == 3;
+            // subsampling applies to contiguous RGB only (tifffile ignores it otherwise)
+            let ss = if jpeg_ycbcr {
+                ss.unwrap_or((2, 2))
+            } else {
+                (1, 1)
+            };
+            let ms = ss.0.max(ss.1) as usize * 8;
+            if jpeg_ycbcr {
+                if let Some((_, tl, tw)) = tile {
+                    if tl % ms != 0 || tw % ms != 0 {
+                        return Err(Error::invalid_argument(format!(
+                            "tile shape not a multiple of {ms} (JPEG subsampling {ss:?})"
+                        )));
+                    }
+                }
+                if rps < rows_total && rps % ms != 0 {
+                    rps = (rps.div_ceil(ms) * ms).min(rows_total);
+                }
+            }
+            jpeg_params = (q as u8, ss);
+        } else if o.contains("subsampling") {
+            return Err(Error::invalid_argument(
+                "subsampling applies to JPEG compression only",
+            ));
+        }
         // contiguous / truncate
         let contiguous = flag("contiguous");
         let truncate = flag("truncate");
@@ -1222,7 +1294,12 @@ impl TiffWriter {
             self.tag_u(&f, 257, 4, &[height as u64]),
             self.tag_u(&f, 258, 3, &vec![bps as u64; spp]),
             self.tag_u(&f, 259, 3, &[comp as u64]),
-            self.tag_u(&f, 262, 3, &[photometric as u64]),
+            self.tag_u(
+                &f,
+                262,
+                3,
+                &[if jpeg_ycbcr { 6 } else { photometric as u64 }],
+            ),
             self.tag_u(&f, 277, 3, &[spp as u64]),
         ];
         if let Some(sub) = o.get_int("subfiletype") {
@@ -1277,6 +1354,32 @@ impl TiffWriter {
             return Err(Error::invalid_argument(
                 "extrasamples given but the data have no extra samples",
             ));
+        }
+        if jpeg_ycbcr {
+            let (h, v) = jpeg_params.1;
+            base.push(self.tag_u(&f, 530, 3, &[h as u64, v as u64]));
+            // ReferenceBlackWhite, required for YCbCr
+            let bytes: Vec<u8> = [0u32, 1, 255, 1, 128, 1, 255, 1, 128, 1, 255, 1]
+                .iter()
+                .flat_map(|&x| self.u32b(&f, x))
+                .collect();
+            base.push(OutTag {
+                code: 532,
+                dtype: 5,
+                count: 6,
+                bytes,
+            });
+        }
+        if let Some(jt) = o.get("jpegtables") {
+            let jt = jt
+                .as_bytes()
+                .ok_or_else(|| Error::invalid_argument("jpegtables must be bytes"))?;
+            base.push(OutTag {
+                code: 347,
+                dtype: 7,
+                count: jt.len() as u64,
+                bytes: jt.to_vec(),
+            });
         }
         if let Some(cm) = &colormap {
             let v: Vec<u64> = cm.iter().map(|&x| x as u64).collect();
@@ -1430,29 +1533,76 @@ impl TiffWriter {
             }
             first_offset = Some((start, 0));
         }
+        let enc = Enc {
+            dtype,
+            width,
+            rows_total,
+            height,
+            depth,
+            planes,
+            seg_spp,
+            bps,
+            rps,
+            tile,
+            comp,
+            lvl,
+            predictor,
+            swap,
+            jpeg: jpeg_params,
+        };
+        let jobs = enc.jobs();
+        // compressed segments are made in parallel, `buffersize` input bytes per batch, and
+        // written as each batch completes (bounded memory for large series)
+        let buffersize = match o.get_int("buffersize") {
+            Some(b) if b > 0 => b as usize,
+            Some(b) => {
+                return Err(Error::invalid_argument(format!(
+                    "buffersize must be positive, not {b}"
+                )));
+            }
+            None => DEFAULT_BUFFERSIZE,
+        };
+        let parallel = comp != 1 && jobs.len() > 1;
         for pi in (0..npages).filter(|_| !empty) {
             let page = &raw[pi * page_in..(pi + 1) * page_in];
-            let segs = self.encode_page(
-                page, dtype, width, rows_total, height, depth, planes, seg_spp, bps, rps, tile,
-                comp, lvl, predictor, swap,
-            )?;
-            let mut offs = Vec::with_capacity(segs.len().max(1));
-            let mut counts = Vec::with_capacity(segs.len().max(1));
-            if segs.is_empty() {
+            let mut offs = Vec::with_capacity(jobs.len().max(1));
+            let mut counts = Vec::with_capacity(jobs.len().max(1));
+            if jobs.is_empty() {
                 // a zero-size page: one empty strip (like tifffile)
                 offs.push(self.append(&[], align)?);
                 counts.push(0);
             }
-            for (k, s) in segs.iter().enumerate() {
-                let a = if k == 0 && pi == 0 && !continuing {
-                    align
-                } else if k == 0 && comp != 1 {
-                    2
+            let batch_list = if parallel {
+                batches(&enc, &jobs, buffersize)
+            } else {
+                vec![&jobs[..]]
+            };
+            for batch in batch_list {
+                let segs: Vec<std::borrow::Cow<'_, [u8]>> = if parallel && batch.len() > 1 {
+                    self.run(|| {
+                        batch
+                            .par_iter()
+                            .map(|j| enc.encode(page, j))
+                            .collect::<Result<_>>()
+                    })?
                 } else {
-                    1
+                    batch
+                        .iter()
+                        .map(|j| enc.encode(page, j))
+                        .collect::<Result<_>>()?
                 };
-                offs.push(self.append(s, a)?);
-                counts.push(s.len() as u64);
+                for s in &segs {
+                    let k = offs.len();
+                    let a = if k == 0 && pi == 0 && !continuing {
+                        align
+                    } else if k == 0 && comp != 1 {
+                        2
+                    } else {
+                        1
+                    };
+                    offs.push(self.append(s, a)?);
+                    counts.push(s.len() as u64);
+                }
             }
             if pi == 0 {
                 first_offset = Some((offs[0], 0));
@@ -1636,106 +1786,6 @@ impl TiffWriter {
         self.out.set_len(end)?;
         self.pos = end;
         Ok(start)
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn encode_page<'p>(
-        &self,
-        page: &'p [u8],
-        dtype: DType,
-        width: usize,
-        rows_total: usize,
-        height: usize,
-        depth: usize,
-        planes: usize,
-        seg_spp: usize,
-        bps: u16,
-        rps: usize,
-        tile: Option<(usize, usize, usize)>,
-        comp: u16,
-        lvl: Option<i64>,
-        predictor: u16,
-        swap: bool,
-    ) -> Result<Vec<std::borrow::Cow<'p, [u8]>>> {
-        let isz = dtype.size();
-        let in_row = width * seg_spp * isz;
-        let plane_in = rows_total * in_row;
-        let packed = dtype == DType::Bool || bps as usize != isz * 8;
-        // (plane, row0, rows, x0, tile width, tile rows) per segment
-        let mut jobs: Vec<(usize, usize, usize, usize, usize, usize)> = Vec::new();
-        match tile {
-            None => {
-                for p in 0..planes {
-                    for r0 in (0..rows_total).step_by(rps) {
-                        jobs.push((
-                            p,
-                            r0,
-                            rps.min(rows_total - r0),
-                            0,
-                            width,
-                            rps.min(rows_total - r0),
-                        ));
-                    }
-                }
-            }
-            Some((td, tl, tw)) => {
-                for p in 0..planes {
-                    for z in (0..depth).step_by(td) {
-                        for y in (0..height).step_by(tl) {
-                            for x in (0..width).step_by(tw) {
-                                jobs.push((p, z * height + y, td, x, tw, tl));
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        use std::borrow::Cow;
-        let make = |&(p, r0, nr, x0, w, tl): &(usize, usize, usize, usize, usize, usize)| -> Result<Cow<'p, [u8]>> {
-            let plane = &page[p * plane_in..(p + 1) * plane_in];
-            if tile.is_none() && comp == 1 && predictor == 1 && !packed && !(swap && isz > 1) {
-                // uncompressed, native order: write straight from the caller's array
-                return Ok(Cow::Borrowed(&plane[r0 * in_row..(r0 + nr) * in_row]));
-            }
-            let seg_row = w * seg_spp * isz;
-            let mut buf: Vec<u8>;
-            if tile.is_none() {
-                buf = plane[r0 * in_row..(r0 + nr) * in_row].to_vec();
-            } else {
-                // nr = tile depth, tl = tile length
-                buf = vec![0u8; nr * tl * seg_row];
-                let z0 = r0 / height;
-                let y0 = r0 % height;
-                let wb = (w.min(width - x0)) * seg_spp * isz;
-                for dz in 0..nr.min(depth - z0) {
-                    for r in 0..tl.min(height - y0) {
-                        let src = &plane[((z0 + dz) * height + y0 + r) * in_row + x0 * seg_spp * isz..][..wb];
-                        buf[(dz * tl + r) * seg_row..][..wb].copy_from_slice(src);
-                    }
-                }
-            }
-            if predictor == 2 {
-                for row in buf.chunks_exact_mut(seg_row) {
-                    codecs::predict_horizontal(row, isz, seg_spp);
-                }
-            }
-            if predictor == 3 {
-                for row in buf.chunks_exact_mut(seg_row) {
-                    codecs::predict_float(row, isz, seg_spp);
-                }
-            } else if swap && isz > 1 {
-                codecs::swap(&mut buf, isz);
-            }
-            if packed {
-                buf = pack_rows(&buf, seg_row / isz, isz, bps as usize, swap);
-            }
-            if comp == 1 { Ok(Cow::Owned(buf)) } else { codecs::compress(comp, &buf, lvl).map(Cow::Owned) }
-        };
-        if comp != 1 && jobs.len() > 1 {
-            self.run(|| jobs.par_iter().map(make).collect())
-        } else {
-            jobs.iter().map(make).collect()
-        }
     }
 
     fn extratag(&self, f: &Format, t: &Value) -> Result<(OutTag, bool)> {
@@ -2108,6 +2158,146 @@ impl TiffWriter {
         debug_assert_eq!(entry.len(), 2 * osz);
         self.write_at(entry_pos + 4, &entry)
     }
+}
+
+/// How the segments (strips or tiles) of one page are made.
+struct Enc {
+    dtype: DType,
+    width: usize,
+    rows_total: usize,
+    height: usize,
+    depth: usize,
+    planes: usize,
+    seg_spp: usize,
+    bps: u16,
+    rps: usize,
+    tile: Option<(usize, usize, usize)>,
+    comp: u16,
+    lvl: Option<i64>,
+    predictor: u16,
+    swap: bool,
+    /// JPEG: quality and (h, v) chroma subsampling ((1, 1) for grayscale)
+    jpeg: (u8, (u8, u8)),
+}
+
+/// One segment: (plane, first row, rows or tile depth, x0, width, tile rows).
+type Job = (usize, usize, usize, usize, usize, usize);
+
+impl Enc {
+    fn packed(&self) -> bool {
+        self.dtype == DType::Bool || self.bps as usize != self.dtype.size() * 8
+    }
+
+    fn jobs(&self) -> Vec<Job> {
+        let mut jobs = Vec::new();
+        match self.tile {
+            None => {
+                for p in 0..self.planes {
+                    for r0 in (0..self.rows_total).step_by(self.rps) {
+                        let n = self.rps.min(self.rows_total - r0);
+                        jobs.push((p, r0, n, 0, self.width, n));
+                    }
+                }
+            }
+            Some((td, tl, tw)) => {
+                for p in 0..self.planes {
+                    for z in (0..self.depth).step_by(td) {
+                        for y in (0..self.height).step_by(tl) {
+                            for x in (0..self.width).step_by(tw) {
+                                jobs.push((p, z * self.height + y, td, x, tw, tl));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        jobs
+    }
+
+    /// Input bytes of one segment (for batching).
+    fn job_bytes(&self, j: &Job) -> usize {
+        j.2 * j.5 * j.4 * self.seg_spp * self.dtype.size()
+    }
+
+    fn encode<'p>(&self, page: &'p [u8], job: &Job) -> Result<std::borrow::Cow<'p, [u8]>> {
+        use std::borrow::Cow;
+        let &(p, r0, nr, x0, w, tl) = job;
+        let (isz, seg_spp) = (self.dtype.size(), self.seg_spp);
+        let in_row = self.width * seg_spp * isz;
+        let plane_in = self.rows_total * in_row;
+        let packed = self.packed();
+        let plane = &page[p * plane_in..(p + 1) * plane_in];
+        if self.tile.is_none()
+            && self.comp == 1
+            && self.predictor == 1
+            && !packed
+            && !(self.swap && isz > 1)
+        {
+            // uncompressed, native order: write straight from the caller's array
+            return Ok(Cow::Borrowed(&plane[r0 * in_row..(r0 + nr) * in_row]));
+        }
+        let seg_row = w * seg_spp * isz;
+        let mut buf: Vec<u8>;
+        if self.tile.is_none() {
+            buf = plane[r0 * in_row..(r0 + nr) * in_row].to_vec();
+        } else {
+            // nr = tile depth, tl = tile length
+            buf = vec![0u8; nr * tl * seg_row];
+            let z0 = r0 / self.height;
+            let y0 = r0 % self.height;
+            let wb = (w.min(self.width - x0)) * seg_spp * isz;
+            for dz in 0..nr.min(self.depth - z0) {
+                for r in 0..tl.min(self.height - y0) {
+                    let src = &plane
+                        [((z0 + dz) * self.height + y0 + r) * in_row + x0 * seg_spp * isz..][..wb];
+                    buf[(dz * tl + r) * seg_row..][..wb].copy_from_slice(src);
+                }
+            }
+        }
+        if self.comp == 7 {
+            let rows = buf.len() / seg_row.max(1);
+            let (q, ss) = self.jpeg;
+            return codecs::jpeg_encode(&buf, w, rows, seg_spp, q, ss).map(Cow::Owned);
+        }
+        if self.predictor == 2 {
+            for row in buf.chunks_exact_mut(seg_row) {
+                codecs::predict_horizontal(row, isz, seg_spp);
+            }
+        }
+        if self.predictor == 3 {
+            for row in buf.chunks_exact_mut(seg_row) {
+                codecs::predict_float(row, isz, seg_spp);
+            }
+        } else if self.swap && isz > 1 {
+            codecs::swap(&mut buf, isz);
+        }
+        if packed {
+            buf = pack_rows(&buf, seg_row / isz, isz, self.bps as usize, self.swap);
+        }
+        if self.comp == 1 {
+            Ok(Cow::Owned(buf))
+        } else {
+            codecs::compress(self.comp, &buf, self.lvl).map(Cow::Owned)
+        }
+    }
+}
+
+/// Splits `jobs` into consecutive batches of about `buffersize` input bytes (at least one job).
+fn batches<'j>(enc: &Enc, jobs: &'j [Job], buffersize: usize) -> Vec<&'j [Job]> {
+    let mut out = Vec::new();
+    let (mut start, mut acc) = (0, 0usize);
+    for (i, j) in jobs.iter().enumerate() {
+        acc += enc.job_bytes(j);
+        if acc >= buffersize {
+            out.push(&jobs[start..=i]);
+            start = i + 1;
+            acc = 0;
+        }
+    }
+    if start < jobs.len() {
+        out.push(&jobs[start..]);
+    }
+    out
 }
 
 fn xml_escape(s: &str) -> String {

@@ -72,7 +72,19 @@ pub fn json_options(v: Option<&serde_json::Value>) -> Options {
 
 /// Runs xtask/python/check_tiff.py on `files` and returns its per-file reports.
 pub fn run_checker(files: &[PathBuf]) -> serde_json::Map<String, serde_json::Value> {
-    let out = std::process::Command::new(python())
+    run_checker_dump(files, false)
+}
+
+/// Like [`run_checker`]; with `dump`, tifffile's pixels of series k are in `FILE.s{k}.raw`.
+pub fn run_checker_dump(
+    files: &[PathBuf],
+    dump: bool,
+) -> serde_json::Map<String, serde_json::Value> {
+    let mut cmd = std::process::Command::new(python());
+    if dump {
+        cmd.env("CHECK_TIFF_DUMP", "1");
+    }
+    let out = cmd
         .arg(workspace().join("xtask/python/check_tiff.py"))
         .args(files)
         .output()
