@@ -2,6 +2,8 @@
 """Read TIFF files written by imageio-rs with tifffile and report what tifffile sees, as JSON.
 
 Usage: check_tiff.py FILE [FILE ...]   (prints {"FILE": report, ...} on stdout)
+       check_tiff.py --summary FILE PAGE [PAGE ...]
+         flags and series shapes without reading the series, and the sha256 of the given pages
        check_tiff.py --jpeg-reference SPEC.json
          SPEC is a list of {"raw", "shape", "kwargs"}: each raw uint8 image is written by tifffile
          with compression="jpeg" and the kwargs; prints [{"psnr", "size"}, ...].
@@ -156,7 +158,22 @@ def jpeg_reference(spec_path):
     return out
 
 
+def summary(path, pages):
+    """Flags, series shapes (without reading them) and the sha256 of the given pages only: for
+    files too large to read whole."""
+    with tifffile.TiffFile(path) as tf:
+        return {
+            "is_bigtiff": bool(tf.is_bigtiff),
+            "byteorder": tf.byteorder,
+            "series": [{"shape": list(s.shape), "dtype": str(s.dtype), "axes": s.axes} for s in tf.series],
+            "pages": {str(i): array_sha256(tf.pages[i].asarray()) for i in pages},
+        }
+
+
 def main():
+    if sys.argv[1:2] == ["--summary"]:
+        json.dump(summary(sys.argv[2], [int(i) for i in sys.argv[3:]]), sys.stdout)
+        return
     if sys.argv[1:2] == ["--jpeg-reference"]:
         json.dump(jpeg_reference(sys.argv[2]), sys.stdout)
         return

@@ -2590,3 +2590,21 @@ impl Plugin for TiffWriter {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::auto_bigtiff;
+
+    #[test]
+    fn automatic_bigtiff_threshold_is_tifffiles() {
+        let limit = (1u64 << 32) - (1 << 25);
+        assert!(!auto_bigtiff(limit, true, false, false));
+        assert!(auto_bigtiff(limit + 1, true, false, false));
+        assert!(auto_bigtiff(5 << 30, true, false, false));
+        // never for compressed, ImageJ or truncated data (tifffile's imwrite)
+        assert!(!auto_bigtiff(limit + 1, false, false, false));
+        assert!(!auto_bigtiff(limit + 1, true, true, false));
+        assert!(!auto_bigtiff(limit + 1, true, false, true));
+        assert!(!auto_bigtiff(0, true, false, false));
+    }
+}
