@@ -129,6 +129,81 @@ class Gen:
                 self.add(name, s.asarray(), index=k, note=f"{note} (series {k}, {s.kind})", meta=m, props=props)
 
 
+OME_HEAD = ('<?xml version="1.0" encoding="UTF-8"?>'
+            '<OME xmlns="http://www.openmicroscopy.org/Schemas/OME/2016-06"{uuid}>')
+
+
+def ome_pixels(order, sizes, dtype, tiffdata, name="img"):
+    """One Image/Pixels element; sizes is {X, Y, Z, C, T}; tiffdata the TiffData elements."""
+    attrs = " ".join(f'Size{k}="{v}"' for k, v in sizes.items())
+    chans = "".join(f'<Channel ID="Channel:0:{c}" SamplesPerPixel="1"/>' for c in range(sizes["C"]))
+    return (f'<Image ID="Image:0" Name="{name}"><Pixels ID="Pixels:0" DimensionOrder="{order}" '
+            f'Type="{dtype}" {attrs}>{chans}{"".join(tiffdata)}</Pixels></Image>')
+
+
+def ome_planes(g):
+    """TCZ = (2, 3, 2) planes of 10x12 uint16, DimensionOrder XYZCT, stored in a scrambled
+    page order; every TiffData maps one IFD to its (FirstZ, FirstC, FirstT)."""
+    t, c, z = 2, 3, 2
+    full = data((t, c, z, 10, 12), "uint16", 21)
+    planes = [(ti, ci, zi) for ti in range(t) for ci in range(c) for zi in range(z)]
+    order = list(rng(5).permutation(len(planes)))
+    tds = []
+    for ifd, k in enumerate(order):
+        ti, ci, zi = planes[k]
+        tds.append(f'<TiffData IFD="{ifd}" FirstZ="{zi}" FirstC="{ci}" FirstT="{ti}" PlaneCount="1"/>')
+    xml = OME_HEAD.format(uuid="") + ome_pixels("XYZCT", {"X": 12, "Y": 10, "Z": z, "C": c, "T": t}, "uint16", tds) + "</OME>"
+    path = os.path.join(g.out, "ome_planes.ome.tif")
+    with tifffile.TiffWriter(path) as tw:
+        for ifd, k in enumerate(order):
+            ti, ci, zi = planes[k]
+            kw = dict(description=xml) if ifd == 0 else {}
+            tw.write(full[ti, ci, zi], metadata=None, photometric="minisblack", **kw)
+    with tifffile.TiffFile(path) as tf:
+        s = tf.series[0]
+        got = s.asarray()
+        assert s.kind == "ome" and s.axes == "TCZYX" and np.array_equal(got, full), (s.kind, s.axes)
+    g.add("ome_planes.ome.tif", full, index=0, note="ome planes out of order (TiffData IFD/FirstZ/FirstC/FirstT)",
+          props={"axes": "TCZYX"}, meta={"is_ome": True})
+
+
+def ome_multifile(g):
+    t, c = 4, 2
+    full = data((t, c, 8, 9), "uint8", 22)
+    u_master = "urn:uuid:00000000-0000-0000-0000-00000000000a"
+    u_comp = "urn:uuid:00000000-0000-0000-0000-00000000000b"
+    u_missing = "urn:uuid:00000000-0000-0000-0000-00000000000c"
+    tds = [
+        # T=0: the master's own IFDs 0..1 (C=0, 1)
+        f'<TiffData IFD="0" FirstT="0" FirstC="0" PlaneCount="2"><UUID FileName="ome_multi_master.ome.tif">{u_master}</UUID></TiffData>',
+        # T=1, T=2: the companion's IFDs 2..3 then 0..1 (so its pages are used out of order too)
+        f'<TiffData IFD="2" FirstT="1" FirstC="0" PlaneCount="2"><UUID FileName="ome_multi_companion.tif">{u_comp}</UUID></TiffData>',
+        f'<TiffData IFD="0" FirstT="2" FirstC="0" PlaneCount="2"><UUID FileName="ome_multi_companion.tif">{u_comp}</UUID></TiffData>',
+        # T=3: a missing file
+        f'<TiffData IFD="0" FirstT="3" FirstC="0" PlaneCount="2"><UUID FileName="ome_multi_missing.tif">{u_missing}</UUID></TiffData>',
+    ]
+    xml = (OME_HEAD.format(uuid=f' UUID="{u_master}"')
+           + ome_pixels("XYCZT", {"X": 9, "Y": 8, "Z": 1, "C": c, "T": t}, "uint8", tds) + "</OME>")
+    master = os.path.join(g.out, "ome_multi_master.ome.tif")
+    with tifffile.TiffWriter(master) as tw:
+        tw.write(full[0, 0], description=xml, metadata=None, photometric="minisblack")
+        tw.write(full[0, 1], metadata=None, photometric="minisblack")
+    comp = os.path.join(g.out, "ome_multi_companion.tif")
+    with tifffile.TiffWriter(comp) as tw:
+        for ti, ci in [(2, 0), (2, 1), (1, 0), (1, 1)]:
+            tw.write(full[ti, ci], metadata=None, photometric="minisblack")
+    expected = full.copy()
+    expected[3] = 0  # the planes of the missing file are zero (tifffile)
+    import logging
+    logging.getLogger("tifffile").setLevel(logging.ERROR)
+    with tifffile.TiffFile(master) as tf:
+        s = tf.series[0]
+        got = s.asarray()
+        assert s.axes == "TCYX" and np.array_equal(got, expected), (s.axes, got.shape)
+    g.add("ome_multi_master.ome.tif", expected, index=0, note="multi-file OME (UUID FileName), one file missing",
+          props={"axes": "TCYX"}, meta={"is_ome": True})
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default="fixtures/tiff")
@@ -237,6 +312,12 @@ def main():
                                                                "PhysicalSizeZ": 2.0, "Name": "first"})
         tw.write(data((4, 8, 6, 3), "uint8", 9), photometric="rgb", metadata={"axes": "TYXS", "Name": "second"})
     g.add_series_cases("ome_two.ome.tif", path, "ome", {"is_ome": True})
+
+    # OME-TIFF written by hand: planes stored out of order and mapped by TiffData IFD/First*
+    ome_planes(g)
+    # multi-file OME-TIFF: the master holds T=0, the companion (UUID FileName) T=1 and T=2;
+    # a third TiffData names a file that does not exist (tifffile zero-fills those planes)
+    ome_multifile(g)
 
     # SubIFD pyramid
     path = os.path.join(g.out, "pyramid.tif")

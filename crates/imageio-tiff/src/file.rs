@@ -27,7 +27,27 @@ pub(crate) struct Series {
     pub spacing: Vec<(char, f64)>,
 }
 
-type SeriesFn<'a> = fn(&TiffFile<'a>) -> Option<Vec<Series>>;
+/// A plane of a series that has no page (OME TiffData naming a missing file): read as zeros.
+pub(crate) const MISSING: usize = usize::MAX;
+
+impl Series {
+    /// The page that describes the series (its first existing page).
+    pub(crate) fn key_page(&self) -> usize {
+        self.pages
+            .iter()
+            .copied()
+            .find(|&p| p != MISSING)
+            .unwrap_or(MISSING)
+    }
+}
+
+/// A file referenced by a multi-file OME-TIFF.
+pub(crate) struct External {
+    data: Data<'static>,
+    fmt: Format,
+    /// Its main-chain pages (indices into [`TiffFile::pages`]).
+    pages: Vec<usize>,
+}
 
 pub(crate) struct TiffFile<'a> {
     pub data: Data<'a>,
@@ -40,6 +60,13 @@ pub(crate) struct TiffFile<'a> {
     pub subs: Vec<Vec<usize>>,
     pub series: Vec<Series>,
     pub flavour: &'static str,
+    /// The file's path (multi-file OME-TIFF resolves its companions beside it).
+    path: Option<std::path::PathBuf>,
+    /// For each page: 0 for this file, k for `externals[k - 1]`.
+    page_file: Vec<usize>,
+    externals: Vec<External>,
+    /// OME companion files by UUID (`None`: could not be opened).
+    ome_files: std::collections::HashMap<String, Option<usize>>,
 }
 
 /// Saturating product: absurd declared sizes saturate and are then refused by the limits.
@@ -84,6 +111,7 @@ impl<'a> TiffFile<'a> {
                 pages.push(p);
             }
         }
+        let page_file = vec![0; pages.len()];
         let mut f = TiffFile {
             data,
             fmt,
@@ -92,6 +120,10 @@ impl<'a> TiffFile<'a> {
             subs,
             series: Vec::new(),
             flavour: "generic",
+            path: src.path().map(|p| p.to_path_buf()),
+            page_file,
+            externals: Vec::new(),
+            ome_files: Default::default(),
         };
         f.detect_series();
         Ok(f)
@@ -139,19 +171,19 @@ impl<'a> TiffFile<'a> {
     }
 
     fn detect_series(&mut self) {
-        let attempts: [(&'static str, SeriesFn<'a>); 3] = [
-            ("shaped", Self::series_shaped),
-            ("ome", Self::series_ome),
-            ("imagej", Self::series_imagej),
-        ];
-        for (kind, f) in attempts {
+        for kind in ["shaped", "ome", "imagej"] {
             let applies = match kind {
                 "shaped" => self.is_shaped(),
                 "ome" => self.is_ome(),
                 _ => self.is_imagej(),
             };
             if applies {
-                if let Some(s) = f(self).filter(|s| !s.is_empty()) {
+                let found = match kind {
+                    "shaped" => self.series_shaped(),
+                    "ome" => self.series_ome(),
+                    _ => self.series_imagej(),
+                };
+                if let Some(s) = found.filter(|s| !s.is_empty()) {
                     self.series = s;
                     self.flavour = kind;
                     self.add_levels();
@@ -357,45 +389,187 @@ impl<'a> TiffFile<'a> {
         }])
     }
 
-    fn series_ome(&self) -> Option<Vec<Series>> {
+    /// Opens (once) the companion file `name` of a multi-file OME-TIFF, registered under
+    /// `uuid`; `None` when it cannot be read (its planes are then zeros, like tifffile).
+    fn ome_companion(&mut self, uuid: &str, name: &str) -> Option<usize> {
+        if let Some(&k) = self.ome_files.get(uuid) {
+            return k;
+        }
+        let k = self.open_companion(name).ok();
+        self.ome_files.insert(uuid.to_owned(), k);
+        k
+    }
+
+    fn open_companion(&mut self, name: &str) -> Result<usize> {
+        let dir = self
+            .path
+            .as_ref()
+            .and_then(|p| p.parent())
+            .ok_or_else(|| Error::decoding("not a file"))?;
+        // only a plain file name beside this one (no paths out of the folder)
+        if name.contains(['/', '\\']) || name == ".." {
+            return Err(Error::decoding("companion names must be plain file names"));
+        }
+        let req = imageio_core::Request::new(
+            imageio_core::Resource::from(dir.join(name)),
+            imageio_core::Mode::Read,
+            None,
+            Limits::default(),
+        )?;
+        let data: Data<'static> = Data::new(req.source()?)?;
+        let head = data.read_vec(0, data.len().min(16))?;
+        let (fmt, first) =
+            ifd::parse_header(&head).ok_or_else(|| Error::decoding("companion is not a TIFF"))?;
+        let chain = ifd::read_chain(&data, &fmt, first, &mut HashSet::new())?;
+        let k = self.externals.len() + 1;
+        let mut pages = Vec::with_capacity(chain.len());
+        for ifd in chain {
+            pages.push(self.pages.len());
+            self.pages.push(Page::new(ifd)?);
+            self.page_file.push(k);
+        }
+        self.externals.push(External { data, fmt, pages });
+        Ok(k)
+    }
+
+    /// tifffile's `_series_ome`: every Image's planes are placed by their TiffData elements
+    /// (`IFD`, `PlaneCount`/`NumPlanes`, `FirstZ/C/T` in the DimensionOrder, `UUID FileName`
+    /// for planes in other files); planes without a page are zeros.
+    fn series_ome(&mut self) -> Option<Vec<Series>> {
         let desc = self.description(0)?;
         let doc = roxmltree::Document::parse(&desc).ok()?;
+        let root = doc.root_element();
+        let mut root_uuid = root.attribute("UUID").map(str::to_owned);
+        if let Some(u) = &root_uuid {
+            self.ome_files.insert(u.clone(), Some(0));
+        }
+        let own_name = self
+            .path
+            .as_ref()
+            .and_then(|p| p.file_name())
+            .map(|n| n.to_string_lossy().to_lowercase());
         let mut out = Vec::new();
-        for image in doc.descendants().filter(|n| n.tag_name().name() == "Image") {
-            let pixels = image.children().find(|n| n.tag_name().name() == "Pixels")?;
+        for image in root.children().filter(|n| n.is_element()) {
+            let tag = image.tag_name().name();
+            if tag == "BinaryOnly" {
+                break;
+            }
+            if tag != "Image" {
+                continue;
+            }
+            let Some(pixels) = image.children().find(|n| n.tag_name().name() == "Pixels") else {
+                continue;
+            };
             let attr = |k: &str| pixels.attribute(k);
-            let size = |k: &str| attr(k).and_then(|v| v.parse::<usize>().ok()).unwrap_or(1);
             let order = attr("DimensionOrder").unwrap_or("XYCZT");
-            let first_ifd = pixels
-                .children()
-                .find(|n| n.tag_name().name() == "TiffData")
-                .and_then(|t| t.attribute("IFD"))
+            let axes: Vec<char> = order.chars().rev().collect();
+            if axes.len() != 5 || axes[3..] != ['Y', 'X'] {
+                continue;
+            }
+            let mut shape: Vec<usize> = axes
+                .iter()
+                .map(|a| {
+                    attr(&format!("Size{a}"))
+                        .and_then(|v| v.parse::<usize>().ok())
+                        .unwrap_or(1)
+                        .max(1)
+                })
+                .collect();
+            let channel = pixels.children().find(|n| n.tag_name().name() == "Channel");
+            let spp_attr = channel
+                .and_then(|c| c.attribute("SamplesPerPixel"))
                 .and_then(|v| v.parse::<usize>().ok())
-                .unwrap_or(0);
-            if first_ifd >= self.nmain {
+                .filter(|&n| n > 0);
+            let c_axis = axes.iter().position(|&a| a == 'C').unwrap_or(0);
+            if let Some(n) = spp_attr {
+                shape[c_axis] = (shape[c_axis] / n).max(1);
+            }
+            let planes_shape = shape[..3].to_vec();
+            let nplanes = product(&planes_shape);
+            if nplanes > 1 << 24 {
                 return None;
             }
-            let page = &self.pages[first_ifd];
-            let spp = page.spp;
-            let mut shape = Vec::new();
-            let mut axes = String::new();
-            for ax in order.chars().rev() {
-                let n = match ax {
-                    'X' | 'Y' => continue,
-                    'C' => size("SizeC") / spp.max(1),
-                    'Z' => size("SizeZ"),
-                    'T' => size("SizeT"),
-                    _ => 1,
+            let mut ifds: Vec<usize> = Vec::new();
+            for td in pixels.children().filter(|n| n.tag_name().name() == "TiffData") {
+                let geta = |k: &str| td.attribute(k).and_then(|v| v.parse::<usize>().ok());
+                let ifd_index = geta("IFD").unwrap_or(0);
+                let num = geta("PlaneCount")
+                    .or_else(|| geta("NumPlanes"))
+                    .unwrap_or(usize::from(td.attribute("IFD").is_some()));
+                // index of the first plane: FirstT/FirstC/FirstZ raveled over the plane shape
+                let mut idx = 0usize;
+                let mut valid = true;
+                for (a, &n) in axes[..3].iter().zip(&planes_shape) {
+                    let v = geta(&format!("First{a}")).unwrap_or(0);
+                    valid &= v < n;
+                    idx = idx * n + v;
+                }
+                if !valid {
+                    continue;
+                }
+                let uuid = td.children().find(|n| n.tag_name().name() == "UUID");
+                let file = match uuid {
+                    None => Some(0),
+                    Some(u) => {
+                        let text = u.text().unwrap_or("").trim().to_owned();
+                        let fname = u.attribute("FileName").unwrap_or("");
+                        if root_uuid.is_none()
+                            && own_name.as_deref() == Some(&fname.to_lowercase())
+                        {
+                            root_uuid = Some(text.clone());
+                            self.ome_files.insert(text.clone(), Some(0));
+                        }
+                        match self.ome_files.get(&text) {
+                            Some(&k) => k,
+                            None => self.ome_companion(&text, fname),
+                        }
+                    }
                 };
-                shape.push(n.max(1));
-                axes.push(ax);
+                let file_pages: Vec<usize> = match file {
+                    Some(0) => (0..self.nmain).collect(),
+                    Some(k) => self.externals[k - 1].pages.clone(),
+                    None => Vec::new(),
+                };
+                let size = if num > 0 {
+                    num
+                } else if file.is_some() {
+                    file_pages.len()
+                } else {
+                    return None; // tifffile: missing NumPlanes or PlaneCount
+                };
+                let end = idx.saturating_add(size).min(nplanes.max(idx + 1));
+                if ifds.len() < end {
+                    ifds.resize(end, MISSING);
+                }
+                for i in 0..end - idx {
+                    match file_pages.get(ifd_index + i) {
+                        Some(&p) => ifds[idx + i] = p,
+                        None if file.is_some() => break, // index out of range (tifffile warns)
+                        None => {}
+                    }
+                }
             }
-            let nplanes = product(&shape);
-            if first_ifd.saturating_add(nplanes) > self.nmain {
-                return None;
+            let Some(&key) = ifds.iter().find(|&&p| p != MISSING) else {
+                continue;
+            };
+            let page = &self.pages[key];
+            let spp_n = spp_attr.unwrap_or(page.spp);
+            let mut axes: String = axes.into_iter().collect();
+            if spp_n > 1 {
+                if spp_attr.is_none() {
+                    shape[c_axis] = (shape[c_axis] / spp_n).max(1);
+                }
+                if page.planar == 2 {
+                    shape.insert(3, spp_n);
+                    axes.insert(3, 'S');
+                } else {
+                    shape.push(spp_n);
+                    axes.push('S');
+                }
             }
-            shape.extend_from_slice(&page.shape);
-            axes.push_str(&page.axes);
+            let psize = page.size().max(1);
+            let n = (product(&shape) / psize).max(1);
+            ifds.resize(n, MISSING);
             // squeeze length-1 axes except Y and X (tifffile's default)
             let (mut sq, mut sa) = (Vec::new(), String::new());
             for (n, a) in shape.iter().zip(axes.chars()) {
@@ -403,6 +577,15 @@ impl<'a> TiffFile<'a> {
                     sq.push(*n);
                     sa.push(a);
                 }
+            }
+            if sq.len() < page.shape.len() || sq[sq.len() - page.shape.len()..] != page.shape[..] {
+                continue; // tifffile: cannot handle discontiguous storage
+            }
+            if ifds
+                .iter()
+                .any(|&p| p != MISSING && self.pages[p].key() != page.key())
+            {
+                continue;
             }
             let mut spacing = Vec::new();
             for (k, ax) in [
@@ -415,13 +598,9 @@ impl<'a> TiffFile<'a> {
                     spacing.push((ax, v));
                 }
             }
-            let pages: Vec<usize> = (first_ifd..first_ifd + nplanes).collect();
-            if pages.iter().any(|&p| self.pages[p].key() != page.key()) {
-                return None;
-            }
             out.push(Series {
                 kind: "ome",
-                pages,
+                pages: ifds,
                 shape: sq,
                 axes: sa,
                 dtype: page.dtype,
@@ -432,6 +611,18 @@ impl<'a> TiffFile<'a> {
             });
         }
         Some(out)
+    }
+
+    /// Decodes page `p` (of this file or an OME companion) into `out`.
+    pub(crate) fn decode_page(&self, p: usize, out: &mut [u8], parallel: bool) -> Result<()> {
+        let page = &self.pages[p];
+        match self.page_file.get(p).copied().unwrap_or(0) {
+            0 => page.decode_into(&self.data, &self.fmt, out, parallel),
+            k => {
+                let e = &self.externals[k - 1];
+                page.decode_into(&e.data, &e.fmt, out, parallel)
+            }
+        }
     }
 
     fn series_generic(&self) -> Vec<Series> {
@@ -475,7 +666,7 @@ impl<'a> TiffFile<'a> {
 
     /// Decodes a series (checks `limits` before allocating).
     pub(crate) fn read_series(&self, s: &Series, limits: &Limits) -> Result<NdArray> {
-        let first = &self.pages[s.pages[0]];
+        let first = &self.pages[s.key_page()];
         limits.check_pixels(first.width as u64, first.height as u64)?;
         limits.check_alloc(&s.shape, s.dtype)?;
         fill(s.dtype, &s.shape, |out| {
@@ -506,11 +697,14 @@ impl<'a> TiffFile<'a> {
                 .collect();
             let many = jobs.len() > 1;
             let run = |(p, chunk): (usize, &mut [u8])| {
+                if p == MISSING {
+                    return Ok(()); // a plane without a page: zeros (tifffile)
+                }
                 let page = &self.pages[p];
                 if page.nbytes() != chunk.len() {
                     return Err(Error::decoding("pages of a series differ in size"));
                 }
-                page.decode_into(&self.data, &self.fmt, chunk, !many)
+                self.decode_page(p, chunk, !many)
             };
             if many {
                 jobs.into_par_iter().try_for_each(run)
@@ -525,9 +719,7 @@ impl<'a> TiffFile<'a> {
         let page = &self.pages[p];
         limits.check_pixels(page.width as u64, page.height as u64)?;
         limits.check_alloc(&page.shape, page.dtype)?;
-        fill(page.dtype, &page.shape, |out| {
-            page.decode_into(&self.data, &self.fmt, out, true)
-        })
+        fill(page.dtype, &page.shape, |out| self.decode_page(p, out, true))
     }
 }
 

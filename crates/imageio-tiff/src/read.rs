@@ -127,17 +127,20 @@ impl<'a> TiffReader<'a> {
                     ));
                 }
                 let n = s.pages.len();
-                s.pages
-                    .get(p)
-                    .map(|&i| Some(Target::Page(i)))
-                    .ok_or_else(|| Error::index_out_of_range(p, Some(n)))
+                match s.pages.get(p) {
+                    Some(&i) if i == crate::file::MISSING => Err(Error::decoding(format!(
+                        "page {p} of the series is missing (its OME companion file was not found)"
+                    ))),
+                    Some(&i) => Ok(Some(Target::Page(i))),
+                    None => Err(Error::index_out_of_range(p, Some(n))),
+                }
             }
         }
     }
 
     fn first_page(&self, t: &Target<'_>) -> usize {
         match t {
-            Target::Series(s) => s.pages[0],
+            Target::Series(s) => s.key_page(),
             Target::Page(p) => *p,
         }
     }
