@@ -16,5 +16,5 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   libcfitsio-dev python3-venv >/dev/null
 $SUDO apt-get install -y -qq --no-install-recommends -t bookworm-backports \
   libheif-dev libheif-plugin-x265 libheif-plugin-aomenc libheif-plugin-aomdec \
-  libheif-plugin-libde265 libheif-plugin-dav1d >/dev/null
+  libheif-plugin-libde265 libheif-plugin-dav1d libheif-plugin-ffmpegdec >/dev/null
 echo "system deps installed: libheif $(pkg-config --modversion libheif), libavcodec $(pkg-config --modversion libavcodec)"

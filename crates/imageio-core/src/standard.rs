@@ -8,7 +8,7 @@
 //! - Every file's sha256 is checked against `fixtures/standard-images.sha256` before it enters
 //!   the cache; a mismatch is an error and leaves nothing in the cache.
 
-use std::io::{self, Read};
+use std::io;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
@@ -121,6 +121,7 @@ fn fetch(base: &str, name: &str, offline: bool) -> Result<Vec<u8>> {
 /// GETs `url` into memory (at most `limits.max_bytes`).
 #[cfg(feature = "http")]
 pub fn http_get(url: &str, limits: &Limits) -> Result<Vec<u8>> {
+    use std::io::Read;
     let timeout = std::env::var("IMAGEIO_REQUEST_TIMEOUT")
         .ok()
         .and_then(|v| v.parse::<u64>().ok())
@@ -188,7 +189,7 @@ mod tests {
     /// Serves `body` over HTTP on loopback for `requests` requests.
     #[cfg(feature = "http")]
     fn serve(body: Vec<u8>, requests: usize) -> String {
-        use std::io::Write;
+        use std::io::{Read, Write};
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         std::thread::spawn(move || {

@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use imageio_heif as _;
-use libheif_rs::{ColorSpace, HeifContext, LibHeif, RgbChroma};
+use libheif_rs::{ColorSpace, CompressionFormat, DecodingOptions, HeifContext, LibHeif, RgbChroma};
 
 fn main() {
     let path = std::env::args().nth(1).expect("FILE.heic");
@@ -12,6 +12,17 @@ fn main() {
     let ctx = HeifContext::read_from_file(&path).unwrap();
     let h = ctx.primary_image_handle().unwrap();
     let bytes = std::fs::read(&path).unwrap();
+    // HEIF_DECODER=<id>: only time that libheif decoder plugin (e.g. libde265, ffmpeg)
+    if let Ok(id) = std::env::var("HEIF_DECODER") {
+        for _ in 0..3 {
+            let mut o = DecodingOptions::new().unwrap();
+            o.set_decoder_id(Some(&id)).unwrap();
+            let t = Instant::now();
+            lib.decode(&h, ColorSpace::Undefined, Some(o)).unwrap();
+            println!("decoder {id}: {:.3} s", t.elapsed().as_secs_f64());
+        }
+        return;
+    }
     for _ in 0..3 {
         let t = Instant::now();
         let mut r = imageio_core::open(
@@ -50,6 +61,21 @@ fn main() {
             let img = lib.decode(&h, cs, None).unwrap();
             println!(
                 "{name}: {:.3} s ({:?})",
+                t.elapsed().as_secs_f64(),
+                img.color_space()
+            );
+        }
+    }
+    for d in lib.decoder_descriptors(8, Some(CompressionFormat::Hevc)) {
+        let id = d.id().to_owned();
+        for _ in 0..3 {
+            let mut o = DecodingOptions::new().unwrap();
+            o.set_decoder_id(Some(&id)).unwrap();
+            let t = Instant::now();
+            let img = lib.decode(&h, ColorSpace::Undefined, Some(o)).unwrap();
+            println!(
+                "decoder {id} ({}): {:.3} s ({:?})",
+                d.name(),
                 t.elapsed().as_secs_f64(),
                 img.color_space()
             );

@@ -808,3 +808,77 @@ fn encoder_choice_speed_and_paths() {
     assert_eq!(r.plugin_name(), "heif");
     assert_eq!(r.read(Index::Default).unwrap(), img);
 }
+
+/// HEVC decoding is bit-exact by specification: every installed HEVC decoder plugin (libde265,
+/// FFmpeg) returns the same arrays for every fixture, `auto` uses FFmpeg's (CI installs
+/// `libheif-plugin-ffmpegdec`; without it this test fails), AVIF files still decode under
+/// `auto`, and an unknown decoder is a clear error.
+#[test]
+fn every_hevc_decoder_gives_the_same_pixels() {
+    let m = manifest();
+    let installed = imageio_heif::installed_decoders();
+    let ids: Vec<&str> = ["libde265", imageio_heif::PREFERRED_HEVC_DECODER].into();
+    for id in &ids {
+        assert!(
+            installed.iter().any(|(i, _)| i == id),
+            "libheif decoder `{id}` is not installed (CI installs libheif-plugin-libde265 and \
+             libheif-plugin-ffmpegdec): {installed:?}"
+        );
+    }
+    for c in m["cases"].as_array().unwrap() {
+        let file = c["file"].as_str().unwrap();
+        let bytes = std::fs::read(fixtures().join(file)).unwrap();
+        let index = match &c["index"] {
+            J::Null => Index::Default,
+            J::Number(n) => Index::At(n.as_u64().unwrap() as usize),
+            other => panic!("{other}"),
+        };
+        let auto = read_bytes(&bytes, index);
+        if file.ends_with(".avif") {
+            // libheif treats the id as a preference: an HEVC decoder named for an AV1 image
+            // falls back to an AV1 decoder, with the same pixels as `auto`.
+            let got = open(
+                Resource::from(bytes.as_slice()),
+                Mode::Read,
+                &args(None, HeifReadOptions::new().decoder("libde265")),
+            )
+            .unwrap()
+            .read(index)
+            .unwrap();
+            assert_eq!(got.sha256_hex(), auto.sha256_hex(), "{file}");
+            continue;
+        }
+        // libheif 1.19's FFmpeg plugin converts 4:2:0 and monochrome only (alpha planes are
+        // monochrome images of their own).
+        let ffmpeg_can = matches!(c["chroma"].as_str(), Some("420") | None);
+        for id in &ids {
+            let got = open(
+                Resource::from(bytes.as_slice()),
+                Mode::Read,
+                &args(None, HeifReadOptions::new().decoder(id)),
+            )
+            .unwrap()
+            .read(index);
+            match got {
+                Ok(got) => {
+                    assert_eq!(got.sha256_hex(), auto.sha256_hex(), "{file}: {id} vs auto")
+                }
+                Err(e) => assert!(
+                    *id != "libde265" && !ffmpeg_can,
+                    "{file} with decoder {id}: {e}"
+                ),
+            }
+        }
+    }
+    let e = open(
+        Resource::from(std::fs::read(fixtures().join("heic_8bit_420_q85.heic")).unwrap()),
+        Mode::Read,
+        &args(None, HeifReadOptions::new().decoder("nope")),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("decoder `nope` is not installed") && e.contains("libde265"),
+        "{e}"
+    );
+}
