@@ -191,8 +191,32 @@ impl<'a> PngReader<'a> {
         let size = reader
             .output_buffer_size()
             .ok_or_else(|| Error::limits("image too large"))?;
-        let mut raw = vec![0u8; size];
-        let out = reader.next_frame(&mut raw).map_err(png_err)?;
+        let layout = &self.header.layout;
+        // 16-bit samples that need no conversion: decode straight into the u16 output and swap
+        // the big-endian bytes in place (no second image-sized buffer).
+        let direct16 = layout.depth == 16
+            && layout.trns_gray.is_none()
+            && layout.trns_rgb.is_none()
+            && size % 2 == 0;
+        let buf = if direct16 {
+            let mut v = vec![0u16; size / 2];
+            let out = reader
+                .next_frame(bytemuck::cast_slice_mut(&mut v))
+                .map_err(png_err)?;
+            let row = out.width as usize * layout.channels;
+            if out.line_size != row * 2 || v.len() < row * out.height as usize {
+                return Err(Error::decoding("unexpected 16-bit row layout"));
+            }
+            v.truncate(row * out.height as usize);
+            for x in &mut v {
+                *x = u16::from_be(*x);
+            }
+            Buf::U16(v)
+        } else {
+            let mut raw = vec![0u8; size];
+            let out = reader.next_frame(&mut raw).map_err(png_err)?;
+            layout.convert(raw, out.line_size, out.width as usize, out.height as usize)
+        };
         // Chunks after IDAT (eXIf may be there); a damaged tail is ignored like Pillow does.
         let _ = reader.finish();
         let orientation = reader
@@ -200,10 +224,6 @@ impl<'a> PngReader<'a> {
             .exif_metadata
             .as_deref()
             .and_then(exif::orientation);
-        let buf =
-            self.header
-                .layout
-                .convert(raw, out.line_size, out.width as usize, out.height as usize);
         self.finish_image(buf, orientation)
     }
 
