@@ -81,7 +81,7 @@ pub use error::{Attempt, Context, Error, Mode, Result};
 pub use file::{ImageFile, Images};
 pub use index::Index;
 pub use limits::Limits;
-pub use options::{OptionKind, OptionSpec, Options};
+pub use options::{OptionKind, OptionSpec, Options, check_builder_keys};
 pub use plugin::{OpenFn, Plugin, PluginDescriptor};
 pub use props::ImageProperties;
 pub use registry::{OpenArgs, open, plugins};

@@ -65,6 +65,87 @@ impl OptionSpec {
     }
 }
 
+/// Declares a typed options builder: a newtype over [`Options`] with `new()`, one chaining setter
+/// per key (the method name is the option key), `From<Builder> for Options`, and `KEYS` (every
+/// setter's key) so a test can check the builder against the plugin's [`OptionSpec`]s with
+/// [`check_builder_keys`].
+///
+/// ```
+/// imageio_core::options_builder! {
+///     /// Write options of a toy format.
+///     pub struct ToyWriteOptions {
+///         /// 0…100.
+///         quality: i64,
+///         /// Progressive encoding.
+///         progressive: bool,
+///     }
+/// }
+/// let o: imageio_core::Options = ToyWriteOptions::new().quality(90).progressive(true).into();
+/// assert_eq!(o.get_int("quality"), Some(90));
+/// assert_eq!(ToyWriteOptions::KEYS, ["quality", "progressive"]);
+/// ```
+#[macro_export]
+macro_rules! options_builder {
+    (
+        $(#[$meta:meta])*
+        $vis:vis struct $name:ident {
+            $( $(#[$fmeta:meta])* $key:ident : $ty:ty ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, Default, PartialEq)]
+        $vis struct $name($crate::Options);
+
+        impl $name {
+            /// The keys this builder sets (one per setter).
+            pub const KEYS: &'static [&'static str] = &[$(stringify!($key)),*];
+
+            /// No options.
+            pub fn new() -> Self {
+                Self::default()
+            }
+
+            /// Sets any option by key (for keys without a typed setter).
+            pub fn set(mut self, key: &str, value: impl Into<$crate::Value>) -> Self {
+                self.0.set(key, value);
+                self
+            }
+
+            $(
+                $(#[$fmeta])*
+                pub fn $key(mut self, value: $ty) -> Self {
+                    self.0.set(stringify!($key), value);
+                    self
+                }
+            )*
+        }
+
+        impl From<$name> for $crate::Options {
+            fn from(o: $name) -> $crate::Options {
+                o.0
+            }
+        }
+    };
+}
+
+/// Checks that every key of a typed builder (its `KEYS`) is declared in `specs`: typed builders
+/// and the specs the core validates against cannot drift apart. Returns the unknown keys.
+pub fn check_builder_keys(
+    keys: &[&str],
+    specs: &[OptionSpec],
+) -> std::result::Result<(), Vec<String>> {
+    let missing: Vec<String> = keys
+        .iter()
+        .filter(|k| !specs.iter().any(|s| s.key == **k))
+        .map(|k| (*k).to_owned())
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(missing)
+    }
+}
+
 /// Ordered plugin options.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Options {

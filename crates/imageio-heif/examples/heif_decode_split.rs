@@ -17,8 +17,14 @@ fn main() {
         for _ in 0..3 {
             let mut o = DecodingOptions::new().unwrap();
             o.set_decoder_id(Some(&id)).unwrap();
+            // HEIF_RGB=1: include libheif's conversion to interleaved RGB
+            let cs = if std::env::var_os("HEIF_RGB").is_some() {
+                ColorSpace::Rgb(RgbChroma::Rgb)
+            } else {
+                ColorSpace::Undefined
+            };
             let t = Instant::now();
-            lib.decode(&h, ColorSpace::Undefined, Some(o)).unwrap();
+            lib.decode(&h, cs, Some(o)).unwrap();
             println!("decoder {id}: {:.3} s", t.elapsed().as_secs_f64());
         }
         return;

@@ -99,7 +99,7 @@ mod write;
 use std::sync::OnceLock;
 
 use imageio_core::{
-    OptionKind, OptionSpec, Options, PluginDescriptor, Request, Result, Value, submit_plugin,
+    OptionKind, OptionSpec, PluginDescriptor, Request, Result, Value, submit_plugin,
 };
 
 pub use write::{DEFAULT_AOM_SPEED, DEFAULT_X265_PRESET};
@@ -269,53 +269,19 @@ submit_plugin!(PluginDescriptor {
     open,
 });
 
-/// Typed read options.
-#[derive(Clone, Debug, Default)]
-pub struct HeifReadOptions(Options);
-
-impl HeifReadOptions {
-    /// No options.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Scale 10/12-bit samples to 0…65535 (pillow-heif's 16-bit mode).
-    pub fn scale_to_16bit(mut self, on: bool) -> Self {
-        self.0.set("scale_to_16bit", on);
-        self
-    }
-    /// The libheif decoder plugin to use (`"auto"` by default; see [`PREFERRED_HEVC_DECODER`]).
-    pub fn decoder(mut self, id: &str) -> Self {
-        self.0.set("decoder", id);
-        self
+imageio_core::options_builder! {
+    /// Typed read options.
+    pub struct HeifReadOptions {
+        /// Scale 10/12-bit samples to 0…65535 (pillow-heif's 16-bit mode).
+        scale_to_16bit: bool,
+        /// The libheif decoder plugin to use (`"auto"` by default; see [`PREFERRED_HEVC_DECODER`]).
+        decoder: &str,
     }
 }
 
-impl From<HeifReadOptions> for Options {
-    fn from(o: HeifReadOptions) -> Options {
-        o.0
-    }
-}
-
-/// Typed write options (see the crate docs for each).
-#[derive(Clone, Debug, Default)]
-pub struct HeifWriteOptions(Options);
-
-macro_rules! setter {
-    ($($(#[$m:meta])* $name:ident: $t:ty),* $(,)?) => {$(
-        $(#[$m])*
-        pub fn $name(mut self, v: $t) -> Self {
-            self.0.set(stringify!($name), v);
-            self
-        }
-    )*};
-}
-
-impl HeifWriteOptions {
-    /// No options.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    setter!(
+imageio_core::options_builder! {
+    /// Typed write options (see the crate docs for each).
+    pub struct HeifWriteOptions {
         /// 0…100, -1 = lossless.
         quality: i64,
         /// `"420"`, `"422"` or `"444"`.
@@ -348,17 +314,13 @@ impl HeifWriteOptions {
         xmp: Vec<u8>,
         /// ICC profile bytes.
         icc_profile: Vec<u8>,
-    );
-    /// An NCLX profile map (as returned by reading).
-    pub fn nclx_profile(mut self, m: imageio_core::Metadata) -> Self {
-        self.0.set("nclx_profile", Value::Map(m));
-        self
     }
 }
 
-impl From<HeifWriteOptions> for Options {
-    fn from(o: HeifWriteOptions) -> Options {
-        o.0
+impl HeifWriteOptions {
+    /// An NCLX profile map (as returned by reading).
+    pub fn nclx_profile(self, m: imageio_core::Metadata) -> Self {
+        self.set("nclx_profile", Value::Map(m))
     }
 }
 
@@ -375,5 +337,11 @@ mod tests {
         m.extend_from_slice(b"ftypisom\0\0\0\0isom");
         assert!(!sniff(&m));
         assert!(!sniff(b"\x89PNG\r\n\x1a\n"));
+    }
+
+    #[test]
+    fn typed_builders_match_the_option_specs() {
+        imageio_core::check_builder_keys(HeifReadOptions::KEYS, READ_OPTIONS).unwrap();
+        imageio_core::check_builder_keys(HeifWriteOptions::KEYS, WRITE_OPTIONS).unwrap();
     }
 }

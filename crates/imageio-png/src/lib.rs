@@ -154,8 +154,7 @@ mod samples;
 mod write;
 
 use imageio_core::{
-    Mode, OptionKind, OptionSpec, Options, Plugin, PluginDescriptor, Request, Result, Value,
-    submit_plugin,
+    Mode, OptionKind, OptionSpec, Plugin, PluginDescriptor, Request, Result, Value, submit_plugin,
 };
 
 /// The 8-byte PNG signature.
@@ -239,118 +238,95 @@ submit_plugin!(PluginDescriptor {
     open,
 });
 
-/// Typed read options (see the crate docs).
-///
-/// ```
-/// let opts: imageio_core::Options = imageio_png::PngReadOptions::new().rotate(true).into();
-/// assert_eq!(opts.get_bool("rotate"), Some(true));
-/// ```
-#[derive(Clone, Debug, Default)]
-pub struct PngReadOptions {
-    options: Options,
-}
-
-impl PngReadOptions {
-    /// No options (the defaults).
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Return palette indices instead of colours.
-    pub fn palette(mut self, yes: bool) -> Self {
-        self.options.set("palette", yes);
-        self
-    }
-    /// Apply the EXIF orientation.
-    pub fn rotate(mut self, yes: bool) -> Self {
-        self.options.set("rotate", yes);
-        self
+imageio_core::options_builder! {
+    /// Typed read options (see the crate docs).
+    ///
+    /// ```
+    /// let opts: imageio_core::Options = imageio_png::PngReadOptions::new().rotate(true).into();
+    /// assert_eq!(opts.get_bool("rotate"), Some(true));
+    /// ```
+    pub struct PngReadOptions {
+        /// Return palette indices instead of colours.
+        palette: bool,
+        /// Apply the EXIF orientation.
+        rotate: bool,
     }
 }
 
-impl From<PngReadOptions> for Options {
-    fn from(o: PngReadOptions) -> Options {
-        o.options
+imageio_core::options_builder! {
+    /// Typed write options (see the crate docs).
+    ///
+    /// ```
+    /// let opts: imageio_core::Options =
+    ///     imageio_png::PngWriteOptions::new().zlib_level(9).text("Title", "x").duration_ms(&[40.0]).loop_count(2).into();
+    /// assert_eq!(opts.get_int("loop"), Some(2));
+    /// ```
+    pub struct PngWriteOptions {
+        /// A preset: `"none"`, `"fastest"`, `"fast"`, `"balanced"` or `"high"`.
+        compression: &str,
+        /// The row filter (`"none"`, `"sub"`, `"up"`, `"avg"`, `"paeth"`, `"adaptive"`, `"minentropy"`).
+        filter: &str,
+        /// An ICC profile.
+        icc_profile: Vec<u8>,
+        /// An EXIF block (TIFF structure).
+        exif: Vec<u8>,
+        /// APNG frame rate.
+        fps: f64,
     }
-}
-
-/// Typed write options (see the crate docs).
-///
-/// ```
-/// let opts: imageio_core::Options =
-///     imageio_png::PngWriteOptions::new().zlib_level(9).text("Title", "x").duration_ms(&[40.0]).loop_count(2).into();
-/// assert_eq!(opts.get_int("loop"), Some(2));
-/// ```
-#[derive(Clone, Debug, Default)]
-pub struct PngWriteOptions {
-    options: Options,
-    text: imageio_core::Metadata,
 }
 
 impl PngWriteOptions {
-    /// The defaults (fast compression, no metadata).
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// A preset: `"none"`, `"fastest"`, `"fast"`, `"balanced"` or `"high"`.
-    pub fn compression(mut self, preset: &str) -> Self {
-        self.options.set("compression", preset);
-        self
-    }
-    /// A zlib level 0–9.
-    pub fn zlib_level(mut self, level: u8) -> Self {
-        self.options.set("compression", level);
-        self
-    }
-    /// The row filter (`"none"`, `"sub"`, `"up"`, `"avg"`, `"paeth"`, `"adaptive"`, `"minentropy"`).
-    pub fn filter(mut self, filter: &str) -> Self {
-        self.options.set("filter", filter);
-        self
+    /// A zlib level 0–9 (the `compression` option as a number).
+    pub fn zlib_level(self, level: u8) -> Self {
+        self.set("compression", level)
     }
     /// Adds a text chunk.
-    pub fn text(mut self, keyword: &str, text: &str) -> Self {
-        self.text.insert(keyword.to_owned(), text.into());
-        self.options.set("text", Value::Map(self.text.clone()));
-        self
-    }
-    /// An ICC profile.
-    pub fn icc_profile(mut self, icc: Vec<u8>) -> Self {
-        self.options.set("icc_profile", icc);
-        self
+    pub fn text(self, keyword: &str, text: &str) -> Self {
+        let mut chunks = match self.0.get("text") {
+            Some(Value::Map(m)) => m.clone(),
+            _ => imageio_core::Metadata::new(),
+        };
+        chunks.insert(keyword.to_owned(), text.into());
+        self.set("text", Value::Map(chunks))
     }
     /// The same resolution on both axes, in dots per inch.
-    pub fn dpi(mut self, dpi: f64) -> Self {
-        self.options.set("dpi", dpi);
-        self
+    pub fn dpi(self, dpi: f64) -> Self {
+        self.set("dpi", dpi)
     }
     /// Resolution per axis, in dots per inch.
-    pub fn dpi_xy(mut self, x: f64, y: f64) -> Self {
-        self.options.set("dpi", vec![x, y]);
-        self
-    }
-    /// An EXIF block (TIFF structure).
-    pub fn exif(mut self, exif: Vec<u8>) -> Self {
-        self.options.set("exif", exif);
-        self
+    pub fn dpi_xy(self, x: f64, y: f64) -> Self {
+        self.set("dpi", vec![x, y])
     }
     /// APNG frame durations in ms (one value for all frames, or one per frame).
-    pub fn duration_ms(mut self, ms: &[f64]) -> Self {
-        self.options.set("duration", ms.to_vec());
-        self
-    }
-    /// APNG frame rate.
-    pub fn fps(mut self, fps: f64) -> Self {
-        self.options.set("fps", fps);
-        self
+    pub fn duration_ms(self, ms: &[f64]) -> Self {
+        self.set("duration", ms.to_vec())
     }
     /// APNG plays (0 = forever).
-    pub fn loop_count(mut self, n: u32) -> Self {
-        self.options.set("loop", n);
-        self
+    pub fn loop_count(self, n: u32) -> Self {
+        self.set("loop", n)
     }
 }
 
-impl From<PngWriteOptions> for Options {
-    fn from(o: PngWriteOptions) -> Options {
-        o.options
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use imageio_core::Options;
+
+    #[test]
+    fn typed_builders_match_the_option_specs() {
+        imageio_core::check_builder_keys(PngReadOptions::KEYS, READ_OPTIONS).unwrap();
+        imageio_core::check_builder_keys(PngWriteOptions::KEYS, WRITE_OPTIONS).unwrap();
+        let o: Options = PngWriteOptions::new()
+            .text("A", "1")
+            .text("B", "2")
+            .dpi(72.0)
+            .loop_count(0)
+            .into();
+        let mut specs_ok = o.clone();
+        specs_ok.validate(WRITE_OPTIONS).unwrap();
+        assert_eq!(
+            o.get("text").and_then(Value::as_map).map(|m| m.len()),
+            Some(2)
+        );
     }
 }
