@@ -685,6 +685,9 @@ impl<'a> TiffFile<'a> {
             if out.is_empty() {
                 return Ok(());
             }
+            if self.read_raw_runs(s, out)? {
+                return Ok(());
+            }
             let pb = first.nbytes();
             let need = out.len() / pb.max(1);
             if pb == 0 || need > s.pages.len() || need * pb != out.len() {
@@ -712,6 +715,72 @@ impl<'a> TiffFile<'a> {
                 jobs.into_iter().try_for_each(run)
             }
         })
+    }
+
+    /// Uncompressed series whose pages hold exactly the output bytes: one read per run of
+    /// adjacent pages straight into `out` (large runs split across rayon's threads), then the
+    /// byte swap when the file's order is not native. Returns false (nothing read) otherwise.
+    fn read_raw_runs(&self, s: &Series, out: &mut [u8]) -> Result<bool> {
+        let mut runs: Vec<(u64, usize, usize)> = Vec::new(); // (file offset, out start, len)
+        let mut at = 0usize;
+        for &p in &s.pages {
+            if p == MISSING || self.page_file.get(p).copied().unwrap_or(0) != 0 {
+                return Ok(false);
+            }
+            let Some((off, len)) = self.pages[p].raw_block() else {
+                return Ok(false);
+            };
+            let len = len as usize;
+            if at + len > out.len() {
+                break;
+            }
+            match runs.last_mut() {
+                Some((o, start, l)) if *o + *l as u64 == off && *start + *l == at => *l += len,
+                _ => runs.push((off, at, len)),
+            }
+            at += len;
+        }
+        if at != out.len() {
+            return Ok(false);
+        }
+        // split into pieces of at least 4 MiB for parallel copies out of the page cache
+        const PIECE: usize = 4 << 20;
+        let threads = rayon::current_num_threads().max(1);
+        let mut jobs: Vec<(u64, &mut [u8])> = Vec::new();
+        let mut rest: &mut [u8] = out;
+        let mut consumed = 0usize;
+        for (off, start, len) in runs {
+            debug_assert_eq!(start, consumed);
+            let (run, tail) = std::mem::take(&mut rest).split_at_mut(len);
+            rest = tail;
+            consumed += len;
+            // whole samples per piece (the byte swap works per piece)
+            let piece = len
+                .div_ceil(threads)
+                .max(PIECE)
+                .next_multiple_of(s.dtype.size().max(1));
+            let mut o = off;
+            for chunk in run.chunks_mut(piece) {
+                let n = chunk.len() as u64;
+                jobs.push((o, chunk));
+                o += n;
+            }
+        }
+        let swap = self.fmt.big_endian != cfg!(target_endian = "big");
+        let isz = s.dtype.size();
+        let read = |(off, chunk): (u64, &mut [u8])| -> Result<()> {
+            self.data.read_at(off, chunk)?;
+            if swap && isz > 1 {
+                crate::codecs::swap(chunk, isz);
+            }
+            Ok(())
+        };
+        if jobs.len() > 1 {
+            jobs.into_par_iter().try_for_each(read)?;
+        } else {
+            jobs.into_iter().try_for_each(read)?;
+        }
+        Ok(true)
     }
 
     /// Decodes one page.

@@ -27,7 +27,11 @@
 //! * The unit of `index` is a tifffile **series**: `Index::Default` is series 0 as one N-d array
 //!   with its true shape, `Index::At(k)` series `k`, `Index::All` all series stacked (they must
 //!   have equal shapes). Series are found like tifffile: shaped (JSON `{"shape": …}` or
-//!   `shape=(…)` descriptions), OME-XML (`Image`/`Pixels`/`TiffData`, squeezed like tifffile),
+//!   `shape=(…)` descriptions), OME-XML (planes placed by each `TiffData`'s `IFD`,
+//!   `PlaneCount`/`NumPlanes` and `FirstZ/C/T`, so out-of-order planes read right; planes in
+//!   other files through `UUID FileName`, opened beside this file — only plain file names —
+//!   with the planes of a missing or unreadable file zero-filled as tifffile does; squeezed
+//!   like tifffile),
 //!   ImageJ hyperstacks (`images=`, `channels=`, `slices=`, `frames=` → T, Z, C, Y, X[, S]
 //!   without singleton axes, virtual/contiguous stacks included), else tifffile's generic
 //!   series (pages grouped by shape and type). The manifest test checks shapes, dtypes and
@@ -50,9 +54,11 @@
 //!   Uncompressed subsampled YCbCr is refused (tifffile refuses it too).
 //! * Compression: none, LZW (weezl), deflate/zlib (flate2 on zlib-rs), PackBits, JPEG with
 //!   JPEGTables (zune-jpeg), zstd (ruzstd, pure Rust); predictors 2 and 3, both byte orders.
-//! * Performance: uncompressed strips are read straight into the output array (one `pread` per
-//!   strip into its final place, no intermediate buffer); compressed strips and tiles of a page,
-//!   and the pages of a series, decode in parallel with rayon.
+//! * Performance: uncompressed data are read straight into the output array: a series whose
+//!   pages hold exactly the output bytes is read with one `pread` per run of adjacent pages
+//!   (runs split across rayon's threads, no per-page work), other uncompressed strips one
+//!   `pread` each into their final place; compressed strips and tiles of a page, and the pages
+//!   of a series, decode in parallel with rayon.
 //! * Safety: sizes are checked against `Limits` before allocating; IFD chains with cycles, data
 //!   past the end of the file, short strips, absurd tiles or JPEG headers are errors. Like
 //!   tifffile, a broken IFD *after* the first ends the page list instead of failing the file.
@@ -76,25 +82,55 @@
 //!
 //! # Writing
 //!
-//! Every option of tifffile's `TiffWriter`/`TiffWriter.write` except `subsampling`,
-//! `jpegtables`, `buffersize`, `shape`/`dtype` (no empty writes) is accepted (see
+//! Every parameter of tifffile's `TiffWriter(...)` and `TiffWriter.write(...)` is an option (see
 //! [`WRITE_OPTIONS`]); options are validated by the core and combinations tifffile refuses are
-//! refused with a clear error. Differences from tifffile, and why:
+//! refused with a clear error.
 //!
-//! * Options are given when the file is opened (the core has no per-`write` options), so they
-//!   apply to every write of that writer. `subifds=n` therefore means: every main series is
-//!   followed by its `n` level writes.
+//! * **Per-write options**: options given at open apply to every write; options given to
+//!   [`ImageFile::write_with_options`](imageio_core::ImageFile::write_with_options) override
+//!   them for that write only (tifffile's `write(...)` keywords: `description`, `photometric`,
+//!   `compression`, `tile`, `metadata`, `subifds`, …). The file-level ones ([`FILE_OPTIONS`]:
+//!   `mode`, `append`, `bigtiff`, `byteorder`, `imagej`, `ome`, `shaped`) given per write are an
+//!   error. `subifds=n` given at open means every main series is followed by its `n` levels;
+//!   given per write, only that series.
+//! * **`returnoffset`**: `write_with_options` returns `{"offset", "bytecount"}` exactly as
+//!   tifffile returns its tuple: for memory-mappable data (uncompressed, not packed/bilevel,
+//!   untiled or one tile per page) the offset of the series' data and the byte count of **one
+//!   page** (tifffile's `sum(databytecounts)`; a continued `contiguous` series reports that
+//!   write's data); for anything else an empty report (tifffile returns `None`).
+//! * **Empty writes** (tifffile's `write(None, shape=, dtype=)`): pass an image without
+//!   elements with the `shape` (and `dtype`) options, e.g.
+//!   [`TiffWriteOptions::empty`]. The pages are written with zero data, left as a hole in the
+//!   file (sparse where the file system allows); like tifffile this needs uncompressed,
+//!   unpacked, untiled data. A `shape` that does not match non-empty data is an error. Zero-size
+//!   data are written as one (0, 0) page whose description keeps the shape (tifffile).
+//! * **JPEG** (`compression="jpeg"`, quality from `level`/`compressionargs`, default 75 like
+//!   libjpeg): uint8 grayscale or RGB only (tifffile also writes 12-bit; not supported here).
+//!   Contiguous RGB is stored as YCbCr with `subsampling` (default (2, 2); (1, 1), (2, 1),
+//!   (4, 1)), the YCbCrSubSampling and ReferenceBlackWhite tags and rows per strip rounded to the
+//!   MCU height, like tifffile; each strip/tile is a complete JPEG stream (jpeg-encoder, with
+//!   libjpeg's box-filter chroma downsampling: tifffile/libjpeg decode our files with the same
+//!   PSNR as tifffile's own JPEG TIFFs). `jpegtables` is written verbatim to the JPEGTables tag,
+//!   as tifffile does. A predictor with JPEG is refused, as in tifffile.
+//! * `buffersize`: compressed segments are made in parallel batches of about that many input
+//!   bytes (default 512 MiB, tifffile's) and written as each batch completes.
+//! * `maxworkers`: threads for compression (a private pool; 0/absent: rayon's).
+//! * Mode `r+`/`append` starts the sink as a copy of the destination
+//!   ([`Sink::copy_existing`](imageio_core::Sink::copy_existing)) and appends new series after
+//!   the last IFD; the destination is still replaced atomically at commit (a failed append leaves
+//!   it untouched). Mode `x` fails when the destination (file or zip member) exists.
+//! * BigTIFF is chosen automatically like tifffile's `imwrite` ([`auto_bigtiff`]): when the first
+//!   write's uncompressed data pass 4 GB − 32 MB, never for ImageJ, truncated or compressed data
+//!   (a classic file that then grows past 4 GB is an error asking for `bigtiff=true`).
+//!
+//! Differences from tifffile, and why:
+//!
 //! * The default Software tag is `imageio-rs` (not `tifffile.py`: we did not write it).
 //! * The default photometric follows imageio's plugin: a last axis of 3 or 4 → RGB; else a third
 //!   last axis of 3 or 4 → RGB planar (like tifffile today) unless `axes` says otherwise.
-//! * JPEG compression is not written (reading is supported). zstd writing uses ruzstd, which only
-//!   has its fastest level: every `level` > 0 maps to it.
-//! * `returnoffset`: the core's `write` returns nothing, so the offset cannot be handed back
-//!   (it is computed internally); the option is accepted for compatibility.
-//! * `mode="r+"` reads the existing file and rewrites it with the new series appended (the core's
-//!   sink always starts empty and commits atomically).
-//! * BigTIFF is chosen automatically when the first write's data pass 4 GB − 32 MB; a later
-//!   write that would pass 4 GB in a classic file is an error asking for `bigtiff=true`.
+//! * zstd writing uses ruzstd, which only has its fastest level: every `level` > 0 maps to it.
+//! * A batch write (`is_batch`) writes one series per item and reports the last item's
+//!   `returnoffset`.
 //!
 //! Data are written like tifffile lays them out: all pages of a series back to back (so an
 //! uncompressed series is contiguous and tifffile's fast paths apply), then the IFDs;
@@ -112,7 +148,7 @@ mod write;
 use imageio_core::{OptionKind as K, OptionSpec as O, PluginDescriptor, submit_plugin};
 
 pub use ifd::sniff;
-pub use write::TiffWriteOptions;
+pub use write::{FILE_OPTIONS, TiffWriteOptions, auto_bigtiff};
 
 /// Options accepted when reading.
 pub const READ_OPTIONS: &[O] = &[

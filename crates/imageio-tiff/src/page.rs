@@ -251,6 +251,22 @@ impl Page {
         Some((self.offsets[0], end - self.offsets[0]))
     }
 
+    /// The (offset, length) of the page's data when the file holds exactly the output bytes
+    /// (uncompressed, untiled, no predictor, whole bytes per sample, no f16 widening) in one
+    /// block: such pages are read straight into the output, adjacent ones in one read.
+    pub(crate) fn raw_block(&self) -> Option<(u64, u64)> {
+        if self.tile.is_some()
+            || self.dtype == DType::Bool
+            || self.bps as usize != self.dtype.size() * 8
+            || (self.sample_format == 3 && self.bps == 16)
+            || matches!(self.photometric, 6)
+        {
+            return None;
+        }
+        let (off, len) = self.contiguous()?;
+        (len == self.nbytes() as u64).then_some((off, len))
+    }
+
     /// Decodes the page into `out` (exactly [`nbytes`](Self::nbytes), native byte order).
     pub(crate) fn decode_into(
         &self,
