@@ -1,46 +1,21 @@
 //! Tests of the heif plugin against HEIC and AVIF files written by pillow-heif, and of files we
 //! write against pillow-heif (through the Python venv).
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 
 use imageio_core::{Index, Metadata, Mode, NdArray, OpenArgs, Options, Resource, Value, open};
 use imageio_heif::{HeifReadOptions, HeifWriteOptions};
 use serde_json::Value as J;
-use sha2::{Digest, Sha256};
 
 // Link the plugin.
 use imageio_heif as _;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
-
 fn fixtures() -> PathBuf {
-    root().join("fixtures/heif")
+    imageio_testutil::fixtures("heif")
 }
 
 fn manifest() -> J {
-    let text = std::fs::read_to_string(fixtures().join("manifest.json"))
-        .expect("fixtures/heif/manifest.json");
-    serde_json::from_str(&text).unwrap()
-}
-
-fn python() -> PathBuf {
-    if let Some(p) = std::env::var_os("IMAGEIO_TEST_PYTHON") {
-        return PathBuf::from(p);
-    }
-    let p = root().join("target/pyenv/bin/python");
-    assert!(
-        p.exists(),
-        "the Python venv {} is missing: run `cargo xtask pyenv` (or python3 -m venv target/pyenv && \
-         target/pyenv/bin/pip install -r xtask/python/requirements.txt)",
-        p.display()
-    );
-    p
+    imageio_testutil::manifest("heif")
 }
 
 /// Runs check_heif.py on `bytes` and returns its JSON.
@@ -48,25 +23,13 @@ fn reference_read(bytes: &[u8], ext: &str) -> J {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(format!("x{ext}"));
     std::fs::write(&path, bytes).unwrap();
-    let out = Command::new(python())
-        .arg(root().join("xtask/python/check_heif.py"))
-        .arg(&path)
-        .output()
-        .expect("run check_heif.py");
-    assert!(
-        out.status.success(),
-        "check_heif.py failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    let mut out = imageio_testutil::run_python_json("check_heif.py", &[&path]);
+    assert_eq!(out.len(), 1, "check_heif.py prints one JSON document");
+    out.remove(0)
 }
 
 fn args(ext: Option<&str>, options: impl Into<Options>) -> OpenArgs {
-    OpenArgs {
-        extension: ext.map(str::to_owned),
-        options: options.into(),
-        ..Default::default()
-    }
+    imageio_testutil::args(ext, options)
 }
 
 fn write_images(ext: &str, images: &[&NdArray], options: impl Into<Options>) -> Vec<u8> {
@@ -94,12 +57,7 @@ fn meta(bytes: &[u8], index: Index) -> Metadata {
     r.metadata(index, false).unwrap()
 }
 
-fn sha_hex(b: &[u8]) -> String {
-    Sha256::digest(b)
-        .iter()
-        .map(|x| format!("{x:02x}"))
-        .collect()
-}
+use imageio_testutil::sha256_hex as sha_hex;
 
 /// The seed's lossless picture: R = horizontal gradient, G = vertical, B = the horizontal one
 /// reversed (Pillow's linear_gradient turned 90° and 180°), at `bits` bits.
@@ -588,8 +546,7 @@ fn exif_xmp_icc_are_written() {
     // A little-endian TIFF header with an empty IFD.
     let exif = b"II*\x00\x08\x00\x00\x00\x00\x00\x00\x00\x00\x00".to_vec();
     let xmp = b"<x:xmpmeta xmlns:x=\"adobe:ns:meta/\"/>".to_vec();
-    let icc = std::fs::read(root().join("fixtures/heif/heic_8bit_444_lossless.heic")).unwrap()[..0]
-        .to_vec();
+    let icc = std::fs::read(fixtures().join("heic_8bit_444_lossless.heic")).unwrap()[..0].to_vec();
     let _ = icc;
     // Build a syntactically valid minimal ICC profile header (128 bytes + empty tag table).
     let mut icc = vec![0u8; 132];

@@ -1,29 +1,20 @@
 //! Shared helpers for the PNG tests.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 
 use imageio_core::{Index, Limits, Mode, NdArray, OpenArgs, Options, Resource, open};
 // Link the plugin so that its registration is kept.
 use imageio_png as _;
 
-pub fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
+pub use imageio_testutil::{python, workspace};
 
 pub fn fixtures() -> PathBuf {
-    workspace().join("fixtures/png")
+    imageio_testutil::fixtures("png")
 }
 
 pub fn manifest() -> serde_json::Value {
-    let path = fixtures().join("manifest.json");
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e} (run xtask/python/gen_png.py)", path.display()));
-    serde_json::from_str(&text).unwrap()
+    imageio_testutil::manifest("png")
 }
 
 /// Every PNG fixture file (sorted).
@@ -42,38 +33,9 @@ pub fn fixture_files() -> Vec<PathBuf> {
     v
 }
 
-pub fn python() -> PathBuf {
-    if let Some(p) = std::env::var_os("IMAGEIO_TEST_PYTHON") {
-        return PathBuf::from(p);
-    }
-    let p = workspace().join("target/pyenv/bin/python");
-    assert!(
-        p.exists(),
-        "{} is missing: run `cargo xtask pyenv` to create the reference Python venv",
-        p.display()
-    );
-    p
-}
-
 /// Runs `xtask/python/check_readback.py` on `files`; one JSON record per file.
 pub fn readback(files: &[PathBuf]) -> Vec<serde_json::Value> {
-    let script = workspace().join("xtask/python/check_readback.py");
-    let out = Command::new(python())
-        .arg(&script)
-        .args(files)
-        .output()
-        .expect("run check_readback.py");
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    assert!(
-        out.status.success(),
-        "check_readback.py failed: {}\n{stdout}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
+    imageio_testutil::run_python_json("check_readback.py", files)
 }
 
 pub fn args(options: Options) -> OpenArgs {
@@ -118,13 +80,7 @@ pub fn small_limits() -> Limits {
         .with_max_bytes(Some(64 << 20))
 }
 
-pub fn sha256_hex(b: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(b)
-        .iter()
-        .map(|x| format!("{x:02x}"))
-        .collect()
-}
+pub use imageio_testutil::sha256_hex;
 
 /// CRC-32 (PNG chunk checksum).
 pub fn crc32(data: &[u8]) -> u32 {
