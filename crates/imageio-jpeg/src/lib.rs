@@ -126,6 +126,7 @@
 mod decode;
 mod encode;
 mod exif;
+mod fast;
 mod markers;
 mod options;
 
