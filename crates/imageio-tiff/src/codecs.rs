@@ -15,7 +15,25 @@ pub(crate) fn decompress(compression: u16, src: &[u8], out: &mut [u8]) -> Result
     }
 }
 
+thread_local! {
+    static INFLATE: std::cell::RefCell<libdeflater::Decompressor> =
+        std::cell::RefCell::new(libdeflater::Decompressor::new());
+}
+
 fn inflate(src: &[u8], out: &mut [u8]) -> Result<()> {
+    // libdeflate decodes a whole zlib stream into the strip's known size (the common case);
+    // streams it refuses (truncated, longer than the strip, bad checksum) go through flate2,
+    // which keeps what decodes, like libtiff
+    if INFLATE
+        .with(|d| d.borrow_mut().zlib_decompress(src, out))
+        .is_ok()
+    {
+        return Ok(());
+    }
+    inflate_streaming(src, out)
+}
+
+fn inflate_streaming(src: &[u8], out: &mut [u8]) -> Result<()> {
     use flate2::{Decompress, FlushDecompress, Status};
     let mut d = Decompress::new(true);
     loop {
@@ -234,6 +252,12 @@ pub(crate) fn predict_float(row: &mut [u8], size: usize, spp: usize) {
     }
 }
 
+thread_local! {
+    /// One libdeflate compressor per thread (its state is a few hundred KB), reused by level.
+    static DEFLATE: std::cell::RefCell<Option<(libdeflater::CompressionLvl, libdeflater::Compressor)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
 /// Compresses one segment.
 pub(crate) fn compress(compression: u16, src: &[u8], level: Option<i64>) -> Result<Vec<u8>> {
     match compression {
@@ -241,14 +265,23 @@ pub(crate) fn compress(compression: u16, src: &[u8], level: Option<i64>) -> Resu
             .encode(src)
             .map_err(|e| Error::encoding(format!("LZW: {e}"))),
         8 | 32946 => {
-            use std::io::Write;
-            let lvl = level.unwrap_or(6).clamp(0, 9) as u32;
-            let mut e = flate2::write::ZlibEncoder::new(
-                Vec::with_capacity(src.len() / 2),
-                flate2::Compression::new(lvl),
-            );
-            e.write_all(src).map_err(Error::io)?;
-            e.finish().map_err(Error::io)
+            // libdeflate, like tifffile (imagecodecs.deflate_encode); default level 6 as there
+            let lvl = level.unwrap_or(6).clamp(0, 12) as i32;
+            let lvl = libdeflater::CompressionLvl::new(lvl)
+                .map_err(|e| Error::encoding(format!("deflate level: {e:?}")))?;
+            DEFLATE.with(|cell| {
+                let mut slot = cell.borrow_mut();
+                let c = match slot.as_mut() {
+                    Some((l, c)) if *l == lvl => c,
+                    _ => &mut slot.insert((lvl, libdeflater::Compressor::new(lvl))).1,
+                };
+                let mut out = vec![0u8; c.zlib_compress_bound(src.len())];
+                let n = c
+                    .zlib_compress(src, &mut out)
+                    .map_err(|e| Error::encoding(format!("deflate: {e:?}")))?;
+                out.truncate(n);
+                Ok(out)
+            })
         }
         32773 => Ok(packbits_encode(src)),
         50000 => {
@@ -295,9 +328,8 @@ pub(crate) fn jpeg_encode(
     };
     let mut out = Vec::with_capacity(src.len() / 4 + 1024);
     let mut e = Encoder::new(&mut out, quality.clamp(1, 100));
-    let sf = SamplingFactor::from_factors(subsampling.0, subsampling.1).ok_or_else(|| {
-        Error::encoding(format!("invalid JPEG subsampling {subsampling:?}"))
-    })?;
+    let sf = SamplingFactor::from_factors(subsampling.0, subsampling.1)
+        .ok_or_else(|| Error::encoding(format!("invalid JPEG subsampling {subsampling:?}")))?;
     e.set_sampling_factor(sf);
     // box-averaged chroma like libjpeg (what tifffile's imagecodecs uses)
     e.set_chroma_subsampling_method(ChromaSubsamplingMethod::Average);

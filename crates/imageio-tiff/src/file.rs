@@ -490,7 +490,10 @@ impl<'a> TiffFile<'a> {
                 return None;
             }
             let mut ifds: Vec<usize> = Vec::new();
-            for td in pixels.children().filter(|n| n.tag_name().name() == "TiffData") {
+            for td in pixels
+                .children()
+                .filter(|n| n.tag_name().name() == "TiffData")
+            {
                 let geta = |k: &str| td.attribute(k).and_then(|v| v.parse::<usize>().ok());
                 let ifd_index = geta("IFD").unwrap_or(0);
                 let num = geta("PlaneCount")
@@ -513,8 +516,7 @@ impl<'a> TiffFile<'a> {
                     Some(u) => {
                         let text = u.text().unwrap_or("").trim().to_owned();
                         let fname = u.attribute("FileName").unwrap_or("");
-                        if root_uuid.is_none()
-                            && own_name.as_deref() == Some(&fname.to_lowercase())
+                        if root_uuid.is_none() && own_name.as_deref() == Some(&fname.to_lowercase())
                         {
                             root_uuid = Some(text.clone());
                             self.ome_files.insert(text.clone(), Some(0));
@@ -788,7 +790,9 @@ impl<'a> TiffFile<'a> {
         let page = &self.pages[p];
         limits.check_pixels(page.width as u64, page.height as u64)?;
         limits.check_alloc(&page.shape, page.dtype)?;
-        fill(page.dtype, &page.shape, |out| self.decode_page(p, out, true))
+        fill(page.dtype, &page.shape, |out| {
+            self.decode_page(p, out, true)
+        })
     }
 }
 

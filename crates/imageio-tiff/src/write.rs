@@ -299,8 +299,9 @@ fn append_to_existing(
     let n = (len as usize).min(16);
     out.seek(SeekFrom::Start(0))?;
     out.read_exact(&mut head[..n])?;
-    let (fmt, first) = ifd::parse_header(&head[..n])
-        .ok_or_else(|| Error::invalid_argument("mode `r+`: the existing file is not a TIFF file"))?;
+    let (fmt, first) = ifd::parse_header(&head[..n]).ok_or_else(|| {
+        Error::invalid_argument("mode `r+`: the existing file is not a TIFF file")
+    })?;
     if let Some(b) = opts.get_bool("bigtiff") {
         if b != fmt.bigtiff {
             return Err(Error::invalid_argument(
@@ -353,7 +354,13 @@ const DEFAULT_BUFFERSIZE: usize = 512 << 20;
 /// Options that describe the whole file: given per write they are an error (tifffile takes them
 /// in `TiffWriter(...)`, not in `write(...)`).
 pub const FILE_OPTIONS: &[&str] = &[
-    "mode", "append", "bigtiff", "byteorder", "imagej", "ome", "shaped",
+    "mode",
+    "append",
+    "bigtiff",
+    "byteorder",
+    "imagej",
+    "ome",
+    "shaped",
 ];
 
 /// The automatic BigTIFF decision of tifffile's `imwrite`: a classic TIFF is written unless the
@@ -383,7 +390,11 @@ fn data_shape(image: &NdView<'_>, o: &Options) -> Result<(DType, Vec<usize>, boo
         None => None,
         Some(l) => Some(
             l.iter()
-                .map(|v| v.as_int().filter(|&n| (0..1 << 32).contains(&n)).map(|n| n as usize))
+                .map(|v| {
+                    v.as_int()
+                        .filter(|&n| (0..1 << 32).contains(&n))
+                        .map(|n| n as usize)
+                })
                 .collect::<Option<Vec<usize>>>()
                 .ok_or_else(|| Error::invalid_argument("shape must be a list of sizes"))?,
         ),
@@ -1182,12 +1193,7 @@ impl TiffWriter {
                  bilevel or tiled (tifffile: cannot write non-contiguous empty file)",
             ));
         }
-        let f = self.format(auto_bigtiff(
-            data_bytes,
-            comp == 1,
-            ij,
-            flag("truncate"),
-        ))?;
+        let f = self.format(auto_bigtiff(data_bytes, comp == 1, ij, flag("truncate")))?;
         let swap = f.big_endian != cfg!(target_endian = "big");
         let align = o.get_int("align").unwrap_or(16).max(1) as u64;
 

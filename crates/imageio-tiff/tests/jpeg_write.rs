@@ -22,7 +22,8 @@ fn photo(h: usize, w: usize) -> NdArray {
             let (fx, fy) = (x as f64 / w as f64, y as f64 / h as f64);
             let r = 40.0 + 150.0 * fx + 30.0 * (fy * 9.0).sin() + n;
             let g = 60.0 + 120.0 * fy + 40.0 * (fx * 7.0 + fy * 3.0).cos() + n;
-            let b = 90.0 + 80.0 * (1.0 - fx) * fy + 50.0 * ((fx - 0.5).hypot(fy - 0.5) * 12.0).sin();
+            let b =
+                90.0 + 80.0 * (1.0 - fx) * fy + 50.0 * ((fx - 0.5).hypot(fy - 0.5) * 12.0).sin();
             for c in [r, g, b] {
                 v.push(c.clamp(0.0, 255.0) as u8);
             }
@@ -48,19 +49,29 @@ fn sem_crop() -> NdArray {
     let mut r = open_read(p.as_path(), Options::new()).unwrap();
     let a = r.read(Index::Default).unwrap();
     let a = a.as_array::<u8>().unwrap();
-    let crop = a.slice(ndarray::s![100..420, 200..600]).to_owned().into_dyn();
+    let crop = a
+        .slice(ndarray::s![100..420, 200..600])
+        .to_owned()
+        .into_dyn();
     NdArray::from(crop)
 }
+
+/// (name, data, options, expected YCbCrSubSampling or None, photometric tag)
+type Case = (&'static str, NdArray, Options, Option<Vec<i64>>, i64);
 
 #[test]
 fn tifffile_decodes_our_jpeg_tiffs_at_psnr_38() {
     let dir = tempfile::tempdir().unwrap();
     let rgb = photo(300, 452);
     let gray = sem_crop();
-    let q90 = || Options::new().with("compression", "jpeg").with("level", 90i64);
+    let q90 = || {
+        Options::new()
+            .with("compression", "jpeg")
+            .with("level", 90i64)
+    };
     // (name, data, options, expected YCbCrSubSampling or None, photometric tag); the same
     // options are given to tifffile for the reference PSNR
-    let cases: Vec<(&str, NdArray, Options, Option<Vec<i64>>, i64)> = vec![
+    let cases: Vec<Case> = vec![
         ("rgb_default", rgb.clone(), q90(), Some(vec![2, 2]), 6),
         (
             "rgb_444_tiled",
@@ -80,7 +91,13 @@ fn tifffile_decodes_our_jpeg_tiffs_at_psnr_38() {
             Some(vec![2, 1]),
             6,
         ),
-        ("gray", gray.clone(), q90().with("rowsperstrip", 64i64), None, 1),
+        (
+            "gray",
+            gray.clone(),
+            q90().with("rowsperstrip", 64i64),
+            None,
+            1,
+        ),
         (
             "rgb_maxworkers_buffersize",
             rgb.clone(),
@@ -129,7 +146,11 @@ fn tifffile_decodes_our_jpeg_tiffs_at_psnr_38() {
         .arg(&spec_path)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let reference: Vec<J> = serde_json::from_slice(&out.stdout).unwrap();
 
     let rep = run_checker_dump(&files, true);
@@ -153,7 +174,10 @@ fn tifffile_decodes_our_jpeg_tiffs_at_psnr_38() {
             refr["size"]
         );
         // as good as libjpeg under tifffile with the same settings, and >= 38 dB on the photo
-        assert!(p >= p_ref - 0.3, "{name}: PSNR {p:.2} dB vs tifffile's {p_ref:.2}");
+        assert!(
+            p >= p_ref - 0.3,
+            "{name}: PSNR {p:.2} dB vs tifffile's {p_ref:.2}"
+        );
         if a.ndim() == 3 {
             assert!(p >= 38.0, "{name}: PSNR {p:.2} dB < 38");
         }
@@ -174,10 +198,9 @@ fn jpegtables_are_written_verbatim_and_refusals() {
     // a tables-only JPEG stream: SOI, the standard luminance DQT at quality 50, EOI
     let mut tables = vec![0xFF, 0xD8, 0xFF, 0xDB, 0x00, 0x43, 0x00];
     tables.extend_from_slice(&[
-        16, 11, 12, 14, 12, 10, 16, 14, 13, 14, 18, 17, 16, 19, 24, 40, 26, 24, 22, 22, 24, 49,
-        35, 37, 29, 40, 58, 51, 61, 60, 57, 51, 56, 55, 64, 72, 92, 78, 64, 68, 87, 69, 55, 56,
-        80, 109, 81, 87, 95, 98, 103, 104, 103, 62, 77, 113, 121, 112, 100, 120, 92, 101, 103,
-        99,
+        16, 11, 12, 14, 12, 10, 16, 14, 13, 14, 18, 17, 16, 19, 24, 40, 26, 24, 22, 22, 24, 49, 35,
+        37, 29, 40, 58, 51, 61, 60, 57, 51, 56, 55, 64, 72, 92, 78, 64, 68, 87, 69, 55, 56, 80,
+        109, 81, 87, 95, 98, 103, 104, 103, 62, 77, 113, 121, 112, 100, 120, 92, 101, 103, 99,
     ]);
     tables.extend_from_slice(&[0xFF, 0xD9]);
     let gray = sem_crop();

@@ -44,7 +44,11 @@ fn per_write_options_override_the_open_ones_for_that_write_only() {
     )
     .unwrap();
     // no per-write options: the open-time ones
-    assert!(f.write_with_options(&a, None, Options::new()).unwrap().is_empty());
+    assert!(
+        f.write_with_options(&a, None, Options::new())
+            .unwrap()
+            .is_empty()
+    );
     f.write_with_options(
         &b,
         None,
@@ -105,7 +109,10 @@ fn per_write_options_override_the_open_ones_for_that_write_only() {
     assert_eq!(series[2]["shape"], J::from(vec![3, 40, 36]));
     assert_eq!(page(3, "compression"), J::from(8));
     assert_eq!(page(3, "software"), J::from("opened"));
-    assert_eq!(page(3, "description"), J::from(r#"{"shape": [24, 24]}"#.replace(' ', "")));
+    assert_eq!(
+        page(3, "description"),
+        J::from(r#"{"shape": [24, 24]}"#.replace(' ', ""))
+    );
     assert_eq!(page(3, "tags"), J::Object(Default::default()));
 
     let mut rf = open_read(path.as_path(), Options::new()).unwrap();
@@ -149,7 +156,10 @@ fn file_level_options_per_write_are_errors() {
 fn ro_cases() -> Vec<Vec<(NdArray, serde_json::Value)>> {
     let j = |s: &str| serde_json::from_str::<serde_json::Value>(s).unwrap();
     vec![
-        vec![(u16_ramp(&[3, 16, 20], 1), j(r#"{"photometric": "minisblack"}"#))],
+        vec![(
+            u16_ramp(&[3, 16, 20], 1),
+            j(r#"{"photometric": "minisblack"}"#),
+        )],
         vec![(noise_u8(&[16, 20, 3], 2), j(r#"{"photometric": "rgb"}"#))],
         vec![(
             u16_ramp(&[3, 16, 20], 3),
@@ -245,7 +255,10 @@ fn returnoffset_reports_what_tifffile_reports_and_the_bytes_are_there() {
         for (w, ((a, kw), rep)) in writes.iter().zip(&got).enumerate() {
             let tf = &want[k][w];
             if tf.is_null() {
-                assert!(rep.is_empty(), "case {k} {kw}: tifffile reports None, we {rep:?}");
+                assert!(
+                    rep.is_empty(),
+                    "case {k} {kw}: tifffile reports None, we {rep:?}"
+                );
                 continue;
             }
             some += 1;
@@ -287,7 +300,10 @@ fn empty_writes_make_zero_series_tifffile_reads_with_their_shape() {
                 .returnoffset(true),
         )
         .unwrap();
-    assert_eq!(rep.get("bytecount").and_then(Value::as_int), Some(64 * 80 * 2));
+    assert_eq!(
+        rep.get("bytecount").and_then(Value::as_int),
+        Some(64 * 80 * 2)
+    );
     // multi-strip empty series with an explicit rowsperstrip
     f.write_with_options(
         &empty_u8(),
@@ -334,8 +350,14 @@ fn empty_writes_make_zero_series_tifffile_reads_with_their_shape() {
 
     // what tifffile refuses: compressed / tiled empty series; a shape that does not match data
     for (o, msg) in [
-        (Options::new().with("compression", "zlib"), "cannot write an empty"),
-        (Options::new().with("tile", list_i(&[16, 16])), "cannot write an empty"),
+        (
+            Options::new().with("compression", "zlib"),
+            "cannot write an empty",
+        ),
+        (
+            Options::new().with("tile", list_i(&[16, 16])),
+            "cannot write an empty",
+        ),
     ] {
         let mut f = open_write(Resource::ReturnBytes, Options::new()).unwrap();
         let mut o = o;
