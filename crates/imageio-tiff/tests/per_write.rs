@@ -122,6 +122,43 @@ fn per_write_options_override_the_open_ones_for_that_write_only() {
 }
 
 #[test]
+fn per_write_subifds_apply_to_that_series_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pyramid.tif");
+    let base = noise_u8(&[64, 48], 1);
+    let half = noise_u8(&[32, 24], 2);
+    let quarter = noise_u8(&[16, 12], 3);
+    let other = noise_u8(&[20, 20], 4);
+    let mut f = open_write(path.as_path(), Options::new()).unwrap();
+    f.write_with_options(
+        &base,
+        None,
+        Options::new()
+            .with("subifds", 2i64)
+            .with("tile", list_i(&[16, 16])),
+    )
+    .unwrap();
+    f.write_with_options(&half, None, Options::new().with("subfiletype", 1i64))
+        .unwrap();
+    f.write_with_options(&quarter, None, Options::new().with("subfiletype", 1i64))
+        .unwrap();
+    // a following write without `subifds` is a plain series again
+    f.write(&other).unwrap();
+    f.close().unwrap();
+    let rep = run_checker(std::slice::from_ref(&path));
+    let r = &rep[&path.display().to_string()];
+    let s = r["series"].as_array().unwrap();
+    assert_eq!(s.len(), 2, "{r}");
+    assert_eq!(s[0]["levels"].as_array().unwrap().len(), 2, "{r}");
+    assert_eq!(
+        s[0]["levels"][1]["sha256"].as_str().unwrap(),
+        quarter.sha256_hex()
+    );
+    assert_eq!(s[1]["sha256"].as_str().unwrap(), other.sha256_hex());
+    assert_eq!(s[1]["levels"].as_array().unwrap().len(), 0, "{r}");
+}
+
+#[test]
 fn file_level_options_per_write_are_errors() {
     let a = noise_u8(&[8, 8], 1);
     for (k, v) in [
