@@ -196,7 +196,8 @@ fn reciprocal(d: u32) -> u64 {
 #[inline(always)]
 fn quantize(x: i32, recip: u64, half: u32) -> i32 {
     let q = ((u64::from(x.unsigned_abs() + half) * recip) >> 32) as i32;
-    if x < 0 { -q } else { q }
+    let sign = x >> 31;
+    (q ^ sign) - sign
 }
 
 /// Bit writer with 0xFF byte stuffing.
@@ -347,10 +348,22 @@ fn fdct(d: &mut [i32; 64]) {
     }
 }
 
-/// Quantises and Huffman-codes one DCT block.
+/// Quantises and Huffman-codes one DCT block (natural order). The block is quantised in one
+/// branch-free pass, reordered to zigzag with a bit mask of the non-zero AC coefficients, and
+/// the runs of zeros are read off the mask (libjpeg-turbo's approach).
 #[inline(always)]
 fn code_block(bits: &mut Bits, d: &[i32; 64], c: &Comp, prev_dc: &mut i32) {
-    let dc = quantize(d[0], c.recip[0], c.half[0]);
+    let mut qn = [0i32; 64];
+    for (((q, &x), &r), &h) in qn.iter_mut().zip(d).zip(&c.recip).zip(&c.half) {
+        *q = quantize(x, r, h);
+    }
+    let mut zz = [0i32; 64];
+    let mut mask = 0u64;
+    for (k, (z, &n)) in zz.iter_mut().zip(&NATURAL).enumerate() {
+        *z = qn[n];
+        mask |= u64::from(*z != 0) << k;
+    }
+    let dc = zz[0];
     let diff = dc - *prev_dc;
     *prev_dc = dc;
     let cat = category(diff);
@@ -358,26 +371,26 @@ fn code_block(bits: &mut Bits, d: &[i32; 64], c: &Comp, prev_dc: &mut i32) {
         (u32::from(c.dc.code[cat as usize]) << cat) | extra(diff, cat),
         u32::from(c.dc.len[cat as usize]) + cat,
     );
-    let mut run = 0u32;
-    for &n in &NATURAL[1..] {
-        let v = quantize(d[n], c.recip[n], c.half[n]);
-        if v == 0 {
-            run += 1;
-            continue;
-        }
+    mask &= !1;
+    let mut last = 0u32;
+    while mask != 0 {
+        let k = mask.trailing_zeros();
+        mask &= mask - 1;
+        let mut run = k - last - 1;
+        last = k;
         while run > 15 {
             bits.put(u32::from(c.ac.code[0xF0]), u32::from(c.ac.len[0xF0]));
             run -= 16;
         }
+        let v = zz[k as usize];
         let cat = category(v);
         let sym = ((run << 4) | cat) as usize;
         bits.put(
             (u32::from(c.ac.code[sym]) << cat) | extra(v, cat),
             u32::from(c.ac.len[sym]) + cat,
         );
-        run = 0;
     }
-    if run > 0 {
+    if last < 63 {
         bits.put(u32::from(c.ac.code[0]), u32::from(c.ac.len[0]));
     }
 }
