@@ -89,6 +89,14 @@ fn bench(c: &mut Criterion) {
             n
         })
     });
+    g.bench_function("open_and_count", |b| {
+        b.iter(|| {
+            let mut f =
+                imageio_core::open(path.as_path().into(), Mode::Read, &args(Options::new()))
+                    .unwrap();
+            black_box(f.properties(Index::All).unwrap().n_images)
+        })
+    });
     g.bench_function("random_access_frame_150", |b| {
         b.iter(|| {
             let mut f =

@@ -283,6 +283,36 @@ pub(crate) fn register_devices() {
     ff::device::register_all();
 }
 
+/// libavdevice's V4L2 capture input format.
+#[cfg(feature = "device")]
+pub(crate) const V4L2_INPUT: &str = "video4linux2";
+
+/// The names of libavdevice's video input formats (`av_input_video_device_next`).
+#[cfg(all(feature = "device", test))]
+pub(crate) fn input_video_devices() -> Vec<String> {
+    register_devices();
+    let mut names = Vec::new();
+    let mut d: *const sys::AVInputFormat = ptr::null();
+    loop {
+        // SAFETY: `d` is NULL or the previous (static) format returned by this iterator.
+        d = unsafe { sys::av_input_video_device_next(d as *mut _) } as *const _;
+        if d.is_null() {
+            break;
+        }
+        // SAFETY: a registered input format has a static NUL-terminated name.
+        let name = unsafe { (*d).name };
+        if !name.is_null() {
+            // SAFETY: non-NULL static string.
+            names.push(
+                unsafe { CStr::from_ptr(name) }
+                    .to_string_lossy()
+                    .into_owned(),
+            );
+        }
+    }
+    names
+}
+
 /// Opens an output context writing to `path` with muxer `format` (else guessed from the name).
 pub(crate) fn open_output(
     path: &Path,
@@ -472,4 +502,271 @@ pub(crate) fn quiet_logs() {
 pub(crate) fn set_frame_quality(frame: &mut ff::frame::Video, quality: i32) {
     // SAFETY: writing a plain field of a valid, owned frame.
     unsafe { (*frame.as_mut_ptr()).quality = quality };
+}
+
+/// What a demuxer's seek index says about one stream (for mp4/mov: the whole sample table).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct IndexSummary {
+    /// Index entries (samples).
+    pub entries: usize,
+    /// Entries flagged `AVINDEX_DISCARD_FRAME` (decoded but dropped: edit lists).
+    pub discarded: usize,
+    /// The largest `pos + size` of an entry (bytes); every sample's data ends there or before.
+    pub data_end: i64,
+}
+
+/// Summarises the stream's index entries (`avformat_index_get_entry`).
+pub(crate) fn index_summary(input: &ff::format::context::Input, stream: usize) -> IndexSummary {
+    let mut s = IndexSummary::default();
+    let Some(st) = input.stream(stream) else {
+        return s;
+    };
+    // SAFETY: `st` is a stream of the open input context, valid while `input` is borrowed; the
+    // index functions only read it.
+    let st = unsafe { st.as_ptr() } as *mut sys::AVStream;
+    // SAFETY: as above.
+    let n = unsafe { sys::avformat_index_get_entries_count(st) };
+    for i in 0..n.max(0) {
+        // SAFETY: `i` is below the entry count; the returned pointer is valid until the index
+        // changes, which cannot happen while we hold `&input` (no demuxing in between).
+        let e = unsafe { sys::avformat_index_get_entry(st, i) };
+        if e.is_null() {
+            continue;
+        }
+        // SAFETY: `e` points to a valid entry (checked for NULL).
+        let (pos, size, flags) = unsafe { ((*e).pos, (*e).size(), (*e).flags()) };
+        s.entries += 1;
+        if flags as c_int & sys::AVINDEX_DISCARD_FRAME != 0 {
+            s.discarded += 1;
+        }
+        s.data_end = s.data_end.max(pos.saturating_add(i64::from(size)));
+    }
+    s
+}
+
+/// The size in bytes of the input (`avio_size`), if known.
+pub(crate) fn input_size(input: &mut ff::format::context::Input) -> Option<i64> {
+    // SAFETY: reading the `pb` field of an open context; `avio_size` only queries its I/O
+    // context (our seek callback answers AVSEEK_SIZE for custom I/O).
+    let size = unsafe {
+        let pb = (*input.as_mut_ptr()).pb;
+        if pb.is_null() {
+            return None;
+        }
+        sys::avio_size(pb)
+    };
+    (size >= 0).then_some(size)
+}
+
+/// What a direct scaler depends on: frame size, formats, colour matrix and range.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ScaleKey {
+    w: c_int,
+    h: c_int,
+    src: c_int,
+    dst: c_int,
+    space: c_int,
+    range: c_int,
+}
+
+impl ScaleKey {
+    pub(crate) fn of(frame: &ff::frame::Video, dst: ff::format::Pixel) -> Self {
+        // SAFETY: reading plain fields of a valid frame.
+        let (w, h, src, space, range) = unsafe {
+            let f = frame.as_ptr();
+            (
+                (*f).width,
+                (*f).height,
+                (*f).format,
+                (*f).colorspace as c_int,
+                (*f).color_range as c_int,
+            )
+        };
+        ScaleKey {
+            w,
+            h,
+            src,
+            dst: sys::AVPixelFormat::from(dst) as c_int,
+            space,
+            range,
+        }
+    }
+}
+
+/// A libswscale context converting whole frames (same size, another pixel format) straight
+/// into caller memory, set up the way libavfilter's `scale` filter sets up the scaler the
+/// `ffmpeg` command line inserts for a format conversion: `flags=bicubic`, automatic slice
+/// threads, and per frame the input's colour matrix (`in_color_matrix=auto`) and range. The
+/// reader only uses it after checking its output against the filter graph's (see `read.rs`).
+pub(crate) struct Scaler {
+    ctx: *mut sys::SwsContext,
+    pub(crate) key: ScaleKey,
+}
+
+unsafe extern "C" fn borrowed_buffer_free(_opaque: *mut c_void, _data: *mut u8) {}
+
+fn set_int(ctx: *mut sys::SwsContext, name: &CStr, v: i64) -> c_int {
+    // SAFETY: `ctx` is a live SwsContext (an AVClass-enabled object); `name` is NUL-terminated.
+    unsafe { sys::av_opt_set_int(ctx.cast(), name.as_ptr(), v, 0) }
+}
+
+impl Scaler {
+    pub(crate) fn new(frame: &ff::frame::Video, dst: ff::format::Pixel) -> Result<Self> {
+        let key = ScaleKey::of(frame, dst);
+        let fail = |what: &str, r: c_int| Error::decoding(format!("{what}: {}", av_err(r)));
+        // SAFETY: allocation; checked for NULL; owned by `Scaler` (freed in Drop) from here on.
+        let ctx = unsafe { sys::sws_alloc_context() };
+        if ctx.is_null() {
+            return Err(Error::io(io::Error::new(
+                io::ErrorKind::OutOfMemory,
+                "sws_alloc_context failed",
+            )));
+        }
+        let s = Scaler { ctx, key };
+        for (name, v) in [
+            (c"srcw", i64::from(key.w)),
+            (c"srch", i64::from(key.h)),
+            (c"src_format", i64::from(key.src)),
+            (c"dstw", i64::from(key.w)),
+            (c"dsth", i64::from(key.h)),
+            (c"dst_format", i64::from(key.dst)),
+            (c"sws_flags", i64::from(sys::SWS_BICUBIC)),
+        ] {
+            let r = set_int(ctx, name, v);
+            if r < 0 {
+                return Err(fail("scaler option", r));
+            }
+        }
+        // Slice threads (0 = one per core), as the filter graph uses; a library without the
+        // option converts on the calling thread, with the same result.
+        let _ = set_int(ctx, c"threads", 0);
+        // SAFETY: `ctx` is allocated and configured; no filters.
+        let r = unsafe { sys::sws_init_context(ctx, ptr::null_mut(), ptr::null_mut()) };
+        if r < 0 {
+            return Err(fail("scaler setup", r));
+        }
+        let mut inv: *mut c_int = ptr::null_mut();
+        let mut table: *mut c_int = ptr::null_mut();
+        let (mut src_full, mut dst_full, mut bri, mut con, mut sat) = (0, 0, 0, 0, 0);
+        // SAFETY: `ctx` is initialised; all out-pointers are valid locals.
+        let r = unsafe {
+            sys::sws_getColorspaceDetails(
+                ctx,
+                &mut inv,
+                &mut src_full,
+                &mut table,
+                &mut dst_full,
+                &mut bri,
+                &mut con,
+                &mut sat,
+            )
+        };
+        if r >= 0 {
+            // `in_color_matrix=auto`: the frame's matrix, BT.601 when unknown or unsupported;
+            // the output matrix follows the input one; the frame's range when tagged.
+            let space = match key.space {
+                s @ 1..=10 if s != 8 => s,
+                _ => sys::AVColorSpace::AVCOL_SPC_BT470BG as c_int,
+            };
+            // SAFETY: returns a pointer to a static coefficient table.
+            let coeffs = unsafe { sys::sws_getCoefficients(space) };
+            if key.range != sys::AVColorRange::AVCOL_RANGE_UNSPECIFIED as c_int {
+                src_full = c_int::from(key.range == sys::AVColorRange::AVCOL_RANGE_JPEG as c_int);
+            }
+            // SAFETY: `coeffs` is a static table; the rest are plain values. A refusal (-1 for
+            // conversions without YUV) leaves the defaults, as the filter does.
+            let _ = unsafe {
+                sys::sws_setColorspaceDetails(
+                    ctx, coeffs, src_full, coeffs, dst_full, bri, con, sat,
+                )
+            };
+        }
+        Ok(s)
+    }
+
+    /// Converts `frame` into `dst` (packed, one plane, rows `stride` bytes apart).
+    pub(crate) fn scale_into(
+        &mut self,
+        frame: &ff::frame::Video,
+        dst: &mut [u8],
+        stride: usize,
+    ) -> Result<()> {
+        let k = ScaleKey {
+            dst: self.key.dst,
+            ..ScaleKey::of(frame, ff::format::Pixel::None)
+        };
+        if k != self.key {
+            return Err(Error::decoding("the frame does not match the scaler"));
+        }
+        let h = self.key.h as usize;
+        let line = c_int::try_from(stride)
+            .map_err(|_| Error::decoding("output rows are too long for libswscale"))?;
+        if h == 0 || dst.len() < stride * h {
+            return Err(Error::decoding("output buffer too small for the frame"));
+        }
+        // SAFETY: wraps the caller's memory in a reference-counted buffer whose free callback
+        // does nothing: the memory stays owned by `dst`, and every reference (ours and the
+        // scaler's) is released before this function returns, while `dst` is borrowed.
+        let buf = unsafe {
+            sys::av_buffer_create(
+                dst.as_mut_ptr(),
+                dst.len(),
+                Some(borrowed_buffer_free),
+                ptr::null_mut(),
+                0,
+            )
+        };
+        if buf.is_null() {
+            return Err(Error::io(io::Error::new(
+                io::ErrorKind::OutOfMemory,
+                "av_buffer_create failed",
+            )));
+        }
+        // SAFETY: allocation, checked below; on failure the buffer reference is released.
+        let mut out = unsafe { sys::av_frame_alloc() };
+        if out.is_null() {
+            let mut b = buf;
+            // SAFETY: `b` is our only reference.
+            unsafe { sys::av_buffer_unref(&mut b) };
+            return Err(Error::io(io::Error::new(
+                io::ErrorKind::OutOfMemory,
+                "av_frame_alloc failed",
+            )));
+        }
+        // SAFETY: `out` is a fresh frame that takes over our buffer reference; its only plane
+        // points into `dst` with `stride × h ≤ dst.len()` bytes; `frame` is a valid decoded
+        // frame. `av_frame_free` releases the reference (the no-op callback) and the frame.
+        let r = unsafe {
+            (*out).buf[0] = buf;
+            (*out).data[0] = dst.as_mut_ptr();
+            (*out).linesize[0] = line;
+            (*out).width = self.key.w;
+            (*out).height = self.key.h;
+            (*out).format = self.key.dst;
+            let r = sys::sws_scale_frame(self.ctx, out, frame.as_ptr());
+            sys::av_frame_free(&mut out);
+            r
+        };
+        if r < 0 {
+            return Err(Error::decoding(format!(
+                "pixel conversion failed: {}",
+                av_err(r)
+            )));
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Scaler {
+    fn drop(&mut self) {
+        // SAFETY: `ctx` came from `sws_alloc_context` and is freed once.
+        unsafe { sys::sws_freeContext(self.ctx) };
+    }
+}
+
+/// The bytes of a `u16` slice (native byte order).
+pub(crate) fn u16_bytes_mut(v: &mut [u16]) -> &mut [u8] {
+    // SAFETY: same memory, twice as many `u8`s; `u8` has alignment 1 and every byte pattern is
+    // a valid `u16`, so writes through the byte view keep the `u16`s valid.
+    unsafe { std::slice::from_raw_parts_mut(v.as_mut_ptr().cast::<u8>(), v.len() * 2) }
 }

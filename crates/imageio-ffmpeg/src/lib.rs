@@ -13,18 +13,34 @@
 //!   the frame's timestamp and decodes forward, dropping earlier frames. Reading `n + 1` after `n`
 //!   (or iterating) never seeks again, and a target reachable without crossing a keyframe is
 //!   decoded forward. If the seek lands after the target, decoding restarts from the start.
-//! - **Frame count** (`n_images`, `properties(Index::All)`): the number of video packets, found
-//!   by demuxing the whole file once *without decoding* (no trust in the container's
-//!   `nb_frames`, which over-reports in imageio #1005 and is 0 for webm). Packets that the
-//!   demuxer marks as discarded (mp4 edit lists) do not count. Their sorted presentation
-//!   timestamps map frame numbers to timestamps for exact seeking. When some packet has no
-//!   timestamp (raw streams) or `constant_framerate=false`, frame `n` is found by decoding forward
-//!   from the start instead. A stream whose tail is damaged counts the packets that can be read;
-//!   `read(All)` returns the frames actually decoded.
+//! - **Frame count** (`n_images`, `properties(Index::All)`), found without decoding:
+//!   - for mp4/mov (FFmpeg's `mov` demuxer) from the **sample table**, without reading packets,
+//!     only when the stream's `nb_frames` is positive and equals the demuxer's index entry
+//!     count, every sample's data lies inside the file (not truncated) and the file has no
+//!     top-level `moof` box (not fragmented). The count is the index entries not flagged
+//!     `AVINDEX_DISCARD_FRAME` (edit lists), i.e. `nb_frames` when the edit list drops nothing:
+//!     the `mov` demuxer emits exactly one packet per entry, so this equals the packet pass;
+//!   - otherwise by a **packet pass**: every packet of the video stream is demuxed once on the
+//!     open demuxer (no second open), *without decoding*. Packets that the demuxer marks as
+//!     discarded (mp4 edit lists) do not count. A stream whose tail is damaged counts the
+//!     packets that can be read; `read(All)` returns the frames actually decoded.
+//!
+//!   A container's bare `nb_frames` (over-reported in imageio #1005, 0 for webm) is never used
+//!   otherwise. Random access collects the sorted presentation timestamps in one packet pass
+//!   (on the open demuxer) to map frame numbers to timestamps for exact seeking. When some
+//!   packet has no timestamp (raw streams) or `constant_framerate=false`, frame `n` is found by
+//!   decoding forward from the start instead. Going back to the start seeks the open demuxer
+//!   and checks that the first packet comes back (position, timestamps, size); else it reopens.
 //! - **Iteration** decodes one frame at a time: memory stays at one frame plus decoder state.
-//! - **Conversion** runs in an FFmpeg filter graph ending in `format=pix_fmts=<format>`, with the
-//!   scaler flags of the `ffmpeg` command line (`bicubic`, its `-sws_flags` default), so pixels
-//!   are bit-identical to `ffmpeg -i FILE -f rawvideo -pix_fmt rgb24 -` (tested).
+//! - **Conversion** with a `filter`, `fps`, `size` or `rotate` runs in an FFmpeg filter graph
+//!   ending in `format=pix_fmts=<format>`, with the scaler flags of the `ffmpeg` command line
+//!   (`bicubic`, its `-sws_flags` default), so pixels are bit-identical to
+//!   `ffmpeg -i FILE -f rawvideo -pix_fmt rgb24 -` (tested). A plain format conversion uses a
+//!   libswscale context set up like the CLI's auto-inserted `scale` filter (bicubic, slice
+//!   threads, the frame's colour matrix and range) that writes straight into the output array
+//!   (`read(All)`'s `(N, H, W, C)` buffer, or the iterated frame): no intermediate frame and no
+//!   copy. It is only kept after its output for the first frame of each size/format/colour
+//!   kind was byte-identical to the filter graph's; otherwise the graph is used.
 //! - `properties` never decodes (except with a `filter` or `fps`, whose output shape and count
 //!   are only known by running the graph: the first frame, resp. all frames, are decoded once).
 //!
@@ -47,8 +63,12 @@
 //! container and stream tag. `Index::At(n)`: `time` (pts × time base, seconds, as pyav),
 //! `key_frame`, `frame_type`, `interlaced_frame`.
 //!
-//! `<video0>`, `<video1>`, … open `/dev/videoN` through libavdevice's V4L2 input when the crate's
-//! `device` feature is on; without a device the error names the device and the path tried.
+//! `<video0>`, `<video1>`, … open `/dev/videoN` through libavdevice's `video4linux2` input
+//! format (named explicitly, never probed) when the crate's `device` feature is on; without a
+//! device the error names the device, the path tried and the feature. Tested: the missing-device
+//! error, that libavdevice lists `video4linux2,v4l2`, and that a device path reaches the V4L2
+//! input (on `/dev/null` its capability ioctl fails). Real capture is untested here: the test
+//! machine has no `/dev/video*` and cannot load `v4l2loopback`.
 //!
 //! # Writing
 //!

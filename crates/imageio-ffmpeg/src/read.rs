@@ -1,5 +1,7 @@
 //! Reading: demuxing, exact frame access, streaming iteration, properties and metadata.
 
+use std::io::{Read, Seek, SeekFrom};
+
 use ff::format::Pixel;
 use ffmpeg_next as ff;
 
@@ -197,6 +199,38 @@ struct Decoding<'a> {
     eof_sent: bool,
     flushed_graph: bool,
     decode_errors: usize,
+    /// A packet read ahead (while verifying a rewind); decoded before reading more.
+    pending: Option<ff::Packet>,
+    /// The stream's first packet, recorded when read from the start (to verify rewinds).
+    first_packet: Option<PacketId>,
+    /// No packet of the stream has been read since opening or rewinding.
+    at_start: bool,
+    /// A packet pass ran over this demuxer: its position says nothing about `next_index`, so
+    /// decoding must seek (or rewind) first.
+    lost: bool,
+    /// The direct scaler (see `Reader::put_frame`) and the frame kinds it failed to match.
+    scaler: Option<ffi::Scaler>,
+    rejected: Vec<ffi::ScaleKey>,
+}
+
+/// What identifies a packet well enough to check that a rewind landed on the first one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct PacketId {
+    pos: isize,
+    pts: Option<i64>,
+    dts: Option<i64>,
+    size: usize,
+}
+
+impl PacketId {
+    fn of(p: &ff::Packet) -> Self {
+        PacketId {
+            pos: p.position(),
+            pts: p.pts(),
+            dts: p.dts(),
+            size: p.size(),
+        }
+    }
 }
 
 struct Graph {
@@ -233,6 +267,8 @@ pub(crate) struct Reader<'a> {
     info: Info,
     dec: Option<Decoding<'a>>,
     scan: Option<Scan>,
+    /// The frame count (without stateful filters), from the sample table or a packet pass.
+    count: Option<usize>,
     /// Frames counted through the filter graph (with stateful filters).
     filtered_count: Option<usize>,
     /// Output shape when a filter is set (found by decoding the first frame).
@@ -276,6 +312,7 @@ impl<'a> Reader<'a> {
             },
             dec: None,
             scan: None,
+            count: None,
             filtered_count: None,
             filtered_shape: None,
         };
@@ -305,19 +342,7 @@ impl<'a> Reader<'a> {
             Origin::Device { url, name } => {
                 #[cfg(feature = "device")]
                 {
-                    ffi::register_devices();
-                    let input = ffi::open_input(
-                        InputFrom::Url(url),
-                        Some("video4linux2"),
-                        ff::Dictionary::new(),
-                    )
-                    .map_err(|e| {
-                        Error::io(std::io::Error::new(
-                            std::io::ErrorKind::NotFound,
-                            format!("cannot open capture device `{name}` ({url}): {e}"),
-                        ))
-                    })?;
-                    Ok((input, None))
+                    Ok((open_device(url, name)?, None))
                 }
                 #[cfg(not(feature = "device"))]
                 {
@@ -368,6 +393,12 @@ impl<'a> Reader<'a> {
             eof_sent: false,
             flushed_graph: false,
             decode_errors: 0,
+            pending: None,
+            first_packet: None,
+            at_start: true,
+            lost: false,
+            scaler: None,
+            rejected: Vec::new(),
         })
     }
 
@@ -375,8 +406,65 @@ impl<'a> Reader<'a> {
         matches!(self.origin, Origin::Device { .. })
     }
 
-    /// Counts the frames: every packet of the video stream (without decoding), not counting
-    /// packets the demuxer marks as discarded (edit lists).
+    /// A decoder positioned at the start of the stream: the current one when nothing was read
+    /// yet, else the current one rewound (seek + check that the first packet comes again), else
+    /// a freshly opened one.
+    fn decoding_at_start(&mut self) -> Result<Decoding<'a>> {
+        if let Some(mut dec) = self.dec.take() {
+            if dec.at_start && !dec.lost && dec.next_index == 0 {
+                return Ok(dec);
+            }
+            if Self::rewind(&mut dec) {
+                return Ok(dec);
+            }
+        }
+        self.open_decoding(false)
+    }
+
+    /// Seeks the open demuxer back to the stream's first packet and resets the decoder. True
+    /// when the first packet read after the seek is the one first read after opening (position,
+    /// timestamps and size), which makes the rewind equivalent to reopening; it is kept pending.
+    fn rewind(dec: &mut Decoding<'a>) -> bool {
+        let Some(first) = dec.first_packet else {
+            return false;
+        };
+        let ts = match (first.pts, first.dts) {
+            (Some(p), Some(d)) => p.min(d),
+            (Some(t), None) | (None, Some(t)) => t,
+            (None, None) => return false,
+        };
+        if ffi::seek_backward(&mut dec.input, dec.stream, ts).is_err() {
+            return false;
+        }
+        dec.decoder.flush();
+        dec.graph = None;
+        dec.eof_sent = false;
+        dec.flushed_graph = false;
+        dec.decode_errors = 0;
+        dec.pending = None;
+        dec.next_index = 0;
+        dec.lost = true;
+        dec.at_start = false;
+        let mut packet = ff::Packet::empty();
+        loop {
+            match packet.read(&mut dec.input) {
+                Ok(()) if packet.stream() != dec.stream => continue,
+                Ok(()) => break,
+                Err(_) => return false,
+            }
+        }
+        if PacketId::of(&packet) != first {
+            return false;
+        }
+        dec.pending = Some(packet);
+        dec.lost = false;
+        dec.at_start = true;
+        true
+    }
+
+    /// The timestamps of every packet of the video stream, found by demuxing the whole file once
+    /// *without decoding*, on the open demuxer (afterwards it is `lost`: the next decode seeks
+    /// or rewinds). Packets the demuxer marks as discarded (edit lists) do not count.
     fn scan(&mut self) -> Result<&Scan> {
         if self.scan.is_none() {
             if self.is_device() {
@@ -384,28 +472,15 @@ impl<'a> Reader<'a> {
                     "a capture device has no frame count: iterate over it",
                 ));
             }
-            let (mut input, avio) = self.open_input()?;
-            let stream = self.dec.as_ref().map(|d| d.stream).unwrap_or(0);
+            let mut dec = self.decoding_at_start()?;
+            let stream = dec.stream;
             let mut pts = Vec::new();
             let mut all_pts = true;
             let mut key_pts = Vec::new();
             let mut count = 0usize;
-            let mut packet = ff::Packet::empty();
-            loop {
-                match packet.read(&mut input) {
-                    Ok(()) => {}
-                    Err(ff::Error::Eof) => break,
-                    Err(e) => {
-                        if let Some(f) = avio.as_ref().and_then(|a| a.failure()) {
-                            return Err(Error::decoding(f));
-                        }
-                        // A damaged tail: count what could be read (the decoder stops there too).
-                        let _ = e;
-                        break;
-                    }
-                }
-                if packet.stream() != stream || ffi::packet_discarded(&packet) {
-                    continue;
+            let mut take = |packet: &ff::Packet| {
+                if packet.stream() != stream || ffi::packet_discarded(packet) {
+                    return;
                 }
                 count += 1;
                 match packet.pts() {
@@ -417,9 +492,34 @@ impl<'a> Reader<'a> {
                     }
                     None => all_pts = false,
                 }
+            };
+            if let Some(p) = dec.pending.take() {
+                take(&p);
             }
-            drop(input);
-            drop(avio);
+            let mut packet = ff::Packet::empty();
+            let mut failure = None;
+            loop {
+                match packet.read(&mut dec.input) {
+                    Ok(()) => {}
+                    Err(ff::Error::Eof) => break,
+                    Err(_) => {
+                        // A damaged tail: count what could be read (the decoder stops there too),
+                        // unless the reader itself failed.
+                        failure = dec.avio.as_ref().and_then(|a| a.failure());
+                        break;
+                    }
+                }
+                if dec.first_packet.is_none() && dec.at_start && packet.stream() == stream {
+                    dec.first_packet = Some(PacketId::of(&packet));
+                }
+                take(&packet);
+            }
+            dec.lost = true;
+            dec.at_start = false;
+            self.dec = Some(dec);
+            if let Some(f) = failure {
+                return Err(Error::decoding(f));
+            }
             pts.sort_unstable();
             key_pts.sort_unstable();
             let unique = pts.windows(2).all(|w| w[0] < w[1]);
@@ -431,6 +531,66 @@ impl<'a> Reader<'a> {
             });
         }
         Ok(self.scan.as_ref().expect("set above"))
+    }
+
+    /// The frame count from an mp4/mov sample table, when it can be trusted without reading
+    /// packets (the rules are in the crate docs), else None.
+    fn sample_table_count(&mut self) -> Result<Option<usize>> {
+        if self.dec.is_none() {
+            self.dec = Some(self.open_decoding(false)?);
+        }
+        let dec = self.dec.as_mut().expect("set above");
+        if !dec.input.format().name().split(',').any(|n| n == "mov") {
+            return Ok(None);
+        }
+        let nb_frames = dec.input.stream(dec.stream).map_or(0, |s| s.frames());
+        let idx = ffi::index_summary(&dec.input, dec.stream);
+        if nb_frames <= 0 || idx.entries as i64 != nb_frames {
+            return Ok(None);
+        }
+        match ffi::input_size(&mut dec.input) {
+            Some(size) if idx.data_end <= size => {}
+            _ => return Ok(None),
+        }
+        if self.mp4_fragmented() != Some(false) {
+            return Ok(None);
+        }
+        Ok(Some(idx.entries - idx.discarded))
+    }
+
+    /// Whether the file has top-level `moof` boxes (fragments after the `moov` sample table);
+    /// None when the box structure cannot be walked.
+    fn mp4_fragmented(&self) -> Option<bool> {
+        match &self.origin {
+            Origin::Path(p) => {
+                let mut f = std::io::BufReader::new(std::fs::File::open(p).ok()?);
+                has_top_level_box(&mut f, *b"moof")
+            }
+            Origin::Stream(src) => {
+                let mut r = src.reader().ok()?;
+                has_top_level_box(&mut r, *b"moof")
+            }
+            Origin::Device { .. } => None,
+        }
+    }
+
+    /// The frame count without stateful filters: the mp4/mov sample table when trusted, else a
+    /// packet pass.
+    fn base_count(&mut self) -> Result<usize> {
+        if let Some(n) = self.count {
+            return Ok(n);
+        }
+        if self.is_device() {
+            return Err(Error::invalid_argument(
+                "a capture device has no frame count: iterate over it",
+            ));
+        }
+        let n = match self.sample_table_count()? {
+            Some(n) => n,
+            None => self.scan()?.count,
+        };
+        self.count = Some(n);
+        Ok(n)
     }
 
     /// The number of frames `read(Index::All)` returns.
@@ -448,7 +608,7 @@ impl<'a> Reader<'a> {
             self.filtered_count = Some(n);
             return Ok(n);
         }
-        Ok(self.scan()?.count)
+        self.base_count()
     }
 
     /// Output (height, width) of one frame.
@@ -566,12 +726,27 @@ impl<'a> Reader<'a> {
             if dec.eof_sent {
                 return Ok(None);
             }
+            if let Some(packet) = dec.pending.take() {
+                dec.at_start = false;
+                match dec.decoder.send_packet(&packet) {
+                    Ok(()) => {}
+                    Err(ff::Error::InvalidData) => dec.decode_errors += 1,
+                    Err(e) => return Err(dec_err("decoding failed", e)),
+                }
+                continue;
+            }
             let mut packet = ff::Packet::empty();
             loop {
                 match packet.read(&mut dec.input) {
                     Ok(()) => {
                         if packet.stream() != dec.stream {
                             continue;
+                        }
+                        if dec.at_start {
+                            dec.at_start = false;
+                            if dec.first_packet.is_none() {
+                                dec.first_packet = Some(PacketId::of(&packet));
+                            }
                         }
                         match dec.decoder.send_packet(&packet) {
                             Ok(()) => {}
@@ -659,40 +834,55 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// The index of the frame the open decoder returns next (None when unknown).
+    fn position(&self) -> Option<usize> {
+        self.dec.as_ref().filter(|d| !d.lost).map(|d| d.next_index)
+    }
+
     /// Positions the decoder so that the next output frame is frame `n`; returns it.
     fn frame_at(&mut self, n: usize) -> Result<ff::frame::Video> {
         let seekable = !self.opts.stateful_filter() && !self.is_device();
-        let current = self.dec.as_ref().map(|d| d.next_index);
-        if current == Some(n) {
+        if self.position() == Some(n) {
             return self.next_checked(n);
         }
         if !seekable {
-            if current.is_none_or(|c| c > n) {
+            if self.position().is_none_or(|c| c > n) {
                 self.restart()?;
             }
             return self.skip_to(n);
         }
+        let count = self.base_count()?;
+        if n >= count {
+            return Err(Error::index_out_of_range(n, Some(count)));
+        }
+        // A cheap forward step (no keyframe between here and the target) when the timestamps
+        // are known already; the packet pass that finds them moves the demuxer, so a first
+        // random access always seeks.
+        let before = self.position();
         let scan = self.scan()?.clone();
-        if n >= scan.count {
-            return Err(Error::index_out_of_range(n, Some(scan.count)));
-        }
-        let Some(pts) = scan.pts.as_ref() else {
-            // No usable timestamps: decode forward from the start (exact, slower).
-            if current.is_none_or(|c| c > n) {
-                self.restart()?;
+        let pts = match scan.pts {
+            Some(p) if p.len() == count => p,
+            _ => {
+                // No usable timestamps: decode forward from the start (exact, slower).
+                if self.position().is_none_or(|c| c > n) {
+                    self.restart()?;
+                }
+                return self.skip_to(n);
             }
-            return self.skip_to(n);
         };
         let target = pts[n];
-        // Forward decoding is cheaper when no keyframe lies between here and the target.
-        if let Some(c) = current.filter(|&c| c > 0 && c < n) {
+        if let Some(c) = self
+            .position()
+            .filter(|&c| c > 0 && c < n && before == Some(c))
+        {
             let last_out = pts[c - 1];
             let key_before_target = scan.key_pts.iter().rev().find(|&&k| k <= target).copied();
             if key_before_target.is_none_or(|k| k <= last_out) {
                 return self.skip_to(n);
             }
         }
-        // Seek to the keyframe before the target and decode forward, dropping earlier frames.
+        // Seek to the keyframe before the target and decode forward, dropping earlier frames
+        // without converting them (the conversion chain is stateless here).
         let mut dec = match self.dec.take() {
             Some(d) => d,
             None => self.open_decoding(false)?,
@@ -702,59 +892,118 @@ impl<'a> Reader<'a> {
         dec.graph = None;
         dec.eof_sent = false;
         dec.flushed_graph = false;
+        dec.pending = None;
+        dec.at_start = false;
+        dec.lost = true;
         if seek_ok {
             loop {
-                let Some(frame) = self.next_output(&mut dec)? else {
+                let Some(frame) = Self::next_decoded(&mut dec)? else {
                     break;
                 };
-                let p = frame.pts().or_else(|| frame.timestamp());
-                match p {
+                match frame.pts().or_else(|| frame.timestamp()) {
                     Some(p) if p < target => continue,
                     Some(p) if p == target => {
-                        dec.next_index = n + 1;
+                        let out = self.convert(&mut dec, &frame);
+                        if out.is_ok() {
+                            dec.next_index = n + 1;
+                            dec.lost = false;
+                        }
                         self.dec = Some(dec);
-                        return Ok(frame);
+                        return out;
                     }
                     _ => break,
                 }
             }
         }
         // The seek landed after the target or timestamps disagree: decode from the start.
-        drop(dec);
+        self.dec = Some(dec);
         self.restart()?;
         self.skip_to(n)
     }
 
+    /// Converts one decoded frame through the (stateless) conversion chain.
+    fn convert(
+        &self,
+        dec: &mut Decoding<'a>,
+        frame: &ff::frame::Video,
+    ) -> Result<ff::frame::Video> {
+        let key = (frame.width(), frame.height(), frame.format());
+        if dec.graph.as_ref().map(|g| g.key) != Some(key) {
+            dec.graph = Some(self.build_graph(dec, frame)?);
+            dec.flushed_graph = false;
+        }
+        let g = dec.graph.as_mut().expect("built above");
+        g.graph
+            .get("in")
+            .ok_or_else(|| Error::decoding("filter source vanished"))?
+            .source()
+            .add(frame)
+            .map_err(|e| dec_err("filter graph", e))?;
+        let mut out = ff::frame::Video::empty();
+        g.graph
+            .get("out")
+            .ok_or_else(|| Error::decoding("filter sink vanished"))?
+            .sink()
+            .frame(&mut out)
+            .map_err(|e| dec_err("filter graph", e))?;
+        Ok(out)
+    }
+
+    /// Puts the decoder at the start of the stream (rewinding the open demuxer when that is
+    /// verifiably equivalent to reopening, else reopening).
     fn restart(&mut self) -> Result<()> {
-        self.dec = None;
-        self.dec = Some(self.open_decoding(false)?);
+        let dec = self.decoding_at_start()?;
+        self.dec = Some(dec);
         Ok(())
     }
 
-    /// Decodes forward (from the current position) to frame `n` and returns it.
+    /// Decodes forward (from the current, known position) to frame `n` and returns it. Without
+    /// stateful filters, frames before `n` are decoded but not converted.
     fn skip_to(&mut self, n: usize) -> Result<ff::frame::Video> {
-        loop {
-            let at = self.dec.as_ref().map(|d| d.next_index).unwrap_or(0);
-            if at == n {
-                return self.next_checked(n);
-            }
-            let mut dec = self
-                .dec
-                .take()
-                .ok_or_else(|| Error::decoding("decoder closed"))?;
-            let r = self.next_output(&mut dec);
-            self.dec = Some(dec);
-            if r?.is_none() {
-                return Err(Error::index_out_of_range(n, Some(at)));
-            }
+        if self.position().is_none() {
+            self.restart()?;
         }
+        let mut dec = self
+            .dec
+            .take()
+            .ok_or_else(|| Error::decoding("decoder closed"))?;
+        let stateless = !self.opts.stateful_filter();
+        let r = loop {
+            let at = dec.next_index;
+            if at == n {
+                break match self.next_output(&mut dec) {
+                    Ok(Some(f)) => Ok(f),
+                    Ok(None) => Err(Error::index_out_of_range(n, Some(at))),
+                    Err(e) => Err(e),
+                };
+            }
+            let step = if stateless {
+                Self::next_decoded(&mut dec).map(|f| {
+                    f.map(|_| {
+                        dec.next_index += 1;
+                    })
+                })
+            } else {
+                self.next_output(&mut dec).map(|f| f.map(|_| ()))
+            };
+            match step {
+                Ok(Some(())) => {}
+                Ok(None) => break Err(Error::index_out_of_range(n, Some(at))),
+                Err(e) => break Err(e),
+            }
+        };
+        self.dec = Some(dec);
+        r
     }
 
     fn next_checked(&mut self, n: usize) -> Result<ff::frame::Video> {
-        let mut dec = match self.dec.take() {
-            Some(d) => d,
-            None => self.open_decoding(false)?,
-        };
+        if self.position().is_none() {
+            self.restart()?;
+        }
+        let mut dec = self
+            .dec
+            .take()
+            .ok_or_else(|| Error::decoding("decoder closed"))?;
         let r = self.next_output(&mut dec);
         let at = dec.next_index;
         self.dec = Some(dec);
@@ -777,43 +1026,132 @@ impl<'a> Reader<'a> {
         Ok((h, w))
     }
 
-    /// Appends the pixels of a converted frame to `out` (C order, packed rows).
-    fn append_pixels(&self, f: &ff::frame::Video, out: &mut Pixels) -> Result<()> {
+    /// Copies the pixels of a converted frame into `out` (one frame, C order, packed rows).
+    fn copy_pixels(&self, f: &ff::frame::Video, out: Slot<'_>) -> Result<()> {
         let (h, w) = self.check_frame(f)?;
         let fmt = self.opts.format;
         let row = w * fmt.channels * fmt.dtype.size();
         let stride = f.stride(0);
         let data = f.data(0);
-        if stride < row || data.len() < stride * (h - 1) + row {
+        if stride < row || data.len() < stride * (h - 1) + row || out.byte_len() != row * h {
             return Err(Error::decoding(
                 "converted frame is smaller than its size says",
             ));
         }
         match out {
-            Pixels::U8(v) => {
-                for y in 0..h {
-                    v.extend_from_slice(&data[y * stride..y * stride + row]);
+            Slot::U8(v) => {
+                for (y, dst) in v.chunks_exact_mut(row).enumerate() {
+                    dst.copy_from_slice(&data[y * stride..y * stride + row]);
                 }
             }
-            Pixels::U16(v) => {
-                for y in 0..h {
-                    v.extend(
-                        data[y * stride..y * stride + row]
-                            .chunks_exact(2)
-                            .map(|c| u16::from_le_bytes([c[0], c[1]])),
-                    );
+            Slot::U16(v) => {
+                for (y, dst) in v.chunks_exact_mut(row / 2).enumerate() {
+                    for (d, c) in dst
+                        .iter_mut()
+                        .zip(data[y * stride..y * stride + row].chunks_exact(2))
+                    {
+                        *d = u16::from_le_bytes([c[0], c[1]]);
+                    }
                 }
             }
         }
         Ok(())
     }
 
+    /// True when decoded frames may skip the filter graph: no filter, resize or rotation, only
+    /// the conversion to the output format, which a direct scaler then writes straight into
+    /// the output array (once it matched the graph's output, see [`Self::put_frame`]).
+    fn direct_eligible(&self) -> bool {
+        !self.opts.stateful_filter()
+            && self.opts.size.is_none()
+            && !(self.opts.rotate && matches!(self.info.rotation, 90 | 180 | 270))
+            && (self.opts.format.dtype == DType::U8 || cfg!(target_endian = "little"))
+    }
+
+    /// Converts a *decoded* frame into `out`. The first frame of every (size, format, colour
+    /// matrix, range) goes through both a direct libswscale context and the filter graph; the
+    /// direct scaler is kept only if both agree byte for byte, so the output always equals the
+    /// graph's (and the `ffmpeg` CLI's), and afterwards frames are converted in place, without
+    /// an intermediate frame and copy.
+    fn put_frame(
+        &self,
+        dec: &mut Decoding<'a>,
+        frame: ff::frame::Video,
+        mut out: Slot<'_>,
+    ) -> Result<()> {
+        let fmt = self.opts.format;
+        let row = frame.width() as usize * fmt.channels * fmt.dtype.size();
+        let key = ffi::ScaleKey::of(&frame, fmt.pixel);
+        if dec.rejected.contains(&key) {
+            let g = self.convert(dec, &frame)?;
+            return self.copy_pixels(&g, out);
+        }
+        if let Some(sc) = dec.scaler.as_mut().filter(|s| s.key == key) {
+            return sc.scale_into(&frame, out.bytes_mut(), row);
+        }
+        let direct = ffi::Scaler::new(&frame, fmt.pixel).and_then(|mut sc| {
+            sc.scale_into(&frame, out.bytes_mut(), row)?;
+            Ok(sc)
+        });
+        let g = self.convert(dec, &frame)?;
+        match direct {
+            Ok(sc) if self.same_pixels(&g, out.bytes_mut(), row)? => {
+                dec.scaler = Some(sc);
+                Ok(())
+            }
+            _ => {
+                dec.rejected.push(key);
+                self.copy_pixels(&g, out)
+            }
+        }
+    }
+
+    /// Whether the graph's frame `g` holds exactly the packed bytes `mine`.
+    fn same_pixels(&self, g: &ff::frame::Video, mine: &[u8], row: usize) -> Result<bool> {
+        let (h, _) = self.check_frame(g)?;
+        let stride = g.stride(0);
+        let data = g.data(0);
+        if mine.len() != row * h || stride < row || data.len() < stride * (h - 1) + row {
+            return Ok(false);
+        }
+        Ok(mine
+            .chunks_exact(row)
+            .enumerate()
+            .all(|(y, m)| m == &data[y * stride..y * stride + row]))
+    }
+
+    /// The next frame as an array (iteration), converted directly when eligible.
+    fn next_array(&self, dec: &mut Decoding<'a>) -> Result<Option<NdArray>> {
+        if !self.direct_eligible() {
+            return match self.next_output(dec)? {
+                Some(f) => Ok(Some(self.to_array(&f)?)),
+                None => Ok(None),
+            };
+        }
+        let Some(frame) = Self::next_decoded(dec)? else {
+            if dec.decode_errors > 0 && dec.next_index == 0 {
+                return Err(Error::decoding(
+                    "no frame could be decoded (the data is damaged)",
+                ));
+            }
+            return Ok(None);
+        };
+        let (h, w) = (frame.height() as usize, frame.width() as usize);
+        self.limits.check_pixels(w as u64, h as u64)?;
+        let shape = self.opts.format.frame_shape(h, w);
+        self.limits.check_alloc(&shape, self.opts.format.dtype)?;
+        let mut px = Pixels::zeroed(self.opts.format.dtype, shape.iter().product());
+        self.put_frame(dec, frame, px.slot(0, px.len()))?;
+        dec.next_index += 1;
+        px.into_array(&shape).map(Some)
+    }
+
     fn to_array(&self, f: &ff::frame::Video) -> Result<NdArray> {
         let (h, w) = self.check_frame(f)?;
         let shape = self.opts.format.frame_shape(h, w);
         self.limits.check_alloc(&shape, self.opts.format.dtype)?;
-        let mut px = Pixels::with_capacity(self.opts.format.dtype, shape.iter().product());
-        self.append_pixels(f, &mut px)?;
+        let mut px = Pixels::zeroed(self.opts.format.dtype, shape.iter().product());
+        self.copy_pixels(f, px.slot(0, px.len()))?;
         px.into_array(&shape)
     }
 
@@ -831,53 +1169,75 @@ impl<'a> Reader<'a> {
         self.limits
             .check_image(h as u64, w as u64, &shape, self.opts.format.dtype)?;
         let per_frame: usize = fshape.iter().product();
-        let mut px = Pixels::with_capacity(self.opts.format.dtype, per_frame * n);
+        let mut px = Pixels::zeroed(self.opts.format.dtype, per_frame * n);
         self.restart_if_needed()?;
         let mut dec = self
             .dec
             .take()
             .ok_or_else(|| Error::decoding("decoder closed"))?;
+        let direct = self.direct_eligible();
         let mut got = 0usize;
         let result = loop {
-            match self.next_output(&mut dec) {
-                Ok(Some(f)) => {
-                    if (f.height() as usize, f.width() as usize) != (h, w) {
-                        break Err(Error::decoding(format!(
-                            "frame {got} is {}×{} but the video is {w}×{h}: read frames one by one",
-                            f.width(),
-                            f.height()
-                        )));
+            let next = if direct {
+                match Self::next_decoded(&mut dec) {
+                    Ok(Some(f)) => {
+                        dec.next_index += 1;
+                        Ok(Some(f))
                     }
-                    if got >= n {
-                        // More frames than counted: keep them, within the limits.
-                        let mut s = shape.clone();
-                        s[0] = got + 1;
-                        if let Err(e) = self.limits.check_alloc(&s, self.opts.format.dtype) {
-                            break Err(e);
-                        }
-                    }
-                    if let Err(e) = self.append_pixels(&f, &mut px) {
-                        break Err(e);
-                    }
-                    got += 1;
+                    other => other,
                 }
+            } else {
+                self.next_output(&mut dec)
+            };
+            let f = match next {
+                Ok(Some(f)) => f,
                 Ok(None) => break Ok(()),
                 Err(e) => break Err(e),
+            };
+            if (f.height() as usize, f.width() as usize) != (h, w) {
+                break Err(Error::decoding(format!(
+                    "frame {got} is {}×{} but the video is {w}×{h}: read frames one by one",
+                    f.width(),
+                    f.height()
+                )));
             }
+            if got >= n {
+                // More frames than counted: keep them, within the limits.
+                let mut s = shape.clone();
+                s[0] = got + 1;
+                if let Err(e) = self.limits.check_alloc(&s, self.opts.format.dtype) {
+                    break Err(e);
+                }
+                px.grow(per_frame);
+            }
+            let slot = px.slot(got * per_frame, per_frame);
+            let r = if direct {
+                self.put_frame(&mut dec, f, slot)
+            } else {
+                self.copy_pixels(&f, slot)
+            };
+            if let Err(e) = r {
+                break Err(e);
+            }
+            got += 1;
         };
+        let damaged = dec.decode_errors > 0;
         self.dec = Some(dec);
         result?;
         if got == 0 {
-            return Err(Error::decoding("the video has no decodable frame"));
+            return Err(Error::decoding(if damaged {
+                "no frame could be decoded (the data is damaged)"
+            } else {
+                "the video has no decodable frame"
+            }));
         }
         shape[0] = got;
+        px.truncate(got * per_frame);
         px.into_array(&shape)
     }
 
     fn restart_if_needed(&mut self) -> Result<()> {
-        if self.dec.as_ref().map(|d| d.next_index) != Some(0)
-            || self.dec.as_ref().is_some_and(|d| d.eof_sent)
-        {
+        if self.position() != Some(0) || self.dec.as_ref().is_some_and(|d| d.eof_sent) {
             self.restart()?;
         }
         Ok(())
@@ -886,7 +1246,7 @@ impl<'a> Reader<'a> {
     fn file_metadata(&mut self, exclude_applied: bool) -> Result<Metadata> {
         let mut m = self.info.metadata.clone();
         if !self.is_device() && !self.opts.stateful_filter() {
-            let n = self.scan()?.count;
+            let n = self.base_count()?;
             m.insert("n_frames".into(), Value::Int(n as i64));
         }
         if self.opts.rotate && exclude_applied {
@@ -896,16 +1256,66 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// One frame's place in an output buffer.
+enum Slot<'s> {
+    U8(&'s mut [u8]),
+    U16(&'s mut [u16]),
+}
+
+impl Slot<'_> {
+    fn byte_len(&self) -> usize {
+        match self {
+            Slot::U8(v) => v.len(),
+            Slot::U16(v) => v.len() * 2,
+        }
+    }
+
+    /// The slot as bytes (u16 samples in native order: only used on little-endian hosts).
+    fn bytes_mut(&mut self) -> &mut [u8] {
+        match self {
+            Slot::U8(v) => v,
+            Slot::U16(v) => ffi::u16_bytes_mut(v),
+        }
+    }
+}
+
+/// A zero-filled output buffer (zeroed allocations of this size come straight from the kernel
+/// without a separate fill pass).
 enum Pixels {
     U8(Vec<u8>),
     U16(Vec<u16>),
 }
 
 impl Pixels {
-    fn with_capacity(dtype: DType, n: usize) -> Self {
+    /// `n` zero samples.
+    fn zeroed(dtype: DType, n: usize) -> Self {
         match dtype {
-            DType::U16 => Pixels::U16(Vec::with_capacity(n)),
-            _ => Pixels::U8(Vec::with_capacity(n)),
+            DType::U16 => Pixels::U16(vec![0u16; n]),
+            _ => Pixels::U8(vec![0u8; n]),
+        }
+    }
+    fn len(&self) -> usize {
+        match self {
+            Pixels::U8(v) => v.len(),
+            Pixels::U16(v) => v.len(),
+        }
+    }
+    fn slot(&mut self, start: usize, len: usize) -> Slot<'_> {
+        match self {
+            Pixels::U8(v) => Slot::U8(&mut v[start..start + len]),
+            Pixels::U16(v) => Slot::U16(&mut v[start..start + len]),
+        }
+    }
+    fn grow(&mut self, by: usize) {
+        match self {
+            Pixels::U8(v) => v.resize(v.len() + by, 0),
+            Pixels::U16(v) => v.resize(v.len() + by, 0),
+        }
+    }
+    fn truncate(&mut self, n: usize) {
+        match self {
+            Pixels::U8(v) => v.truncate(n),
+            Pixels::U16(v) => v.truncate(n),
         }
     }
     fn into_array(self, shape: &[usize]) -> Result<NdArray> {
@@ -955,13 +1365,68 @@ fn device_origin<'a>(dev: &str) -> Result<Origin<'a>> {
     if !std::path::Path::new(&url).exists() {
         return Err(Error::io(std::io::Error::new(
             std::io::ErrorKind::NotFound,
-            format!("no capture device `{dev}`: {url} does not exist"),
+            format!(
+                "no capture device `{dev}`: {url} does not exist (imageio-ffmpeg's `device` feature opens V4L2 devices through libavdevice)"
+            ),
         )));
     }
     Ok(Origin::Device {
         url,
         name: dev.to_owned(),
     })
+}
+
+/// Opens a V4L2 capture device node through libavdevice's `video4linux2` input format (never
+/// by probing: a device node has nothing to probe).
+#[cfg(feature = "device")]
+fn open_device(url: &str, name: &str) -> Result<ff::format::context::Input> {
+    ffi::register_devices();
+    ffi::open_input(
+        InputFrom::Url(url),
+        Some(ffi::V4L2_INPUT),
+        ff::Dictionary::new(),
+    )
+    .map_err(|e| {
+        Error::io(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            format!(
+                "cannot open capture device `{name}` ({url}) through libavdevice's {} input: {e}",
+                ffi::V4L2_INPUT
+            ),
+        ))
+    })
+}
+
+/// Walks the top-level ISO-BMFF boxes looking for one of type `kind` (at most 100 000 boxes);
+/// None when the structure is not walkable.
+fn has_top_level_box(r: &mut (impl Read + Seek), kind: [u8; 4]) -> Option<bool> {
+    let end = r.seek(SeekFrom::End(0)).ok()?;
+    let mut pos = 0u64;
+    for _ in 0..100_000 {
+        if end.saturating_sub(pos) < 8 {
+            return Some(false);
+        }
+        r.seek(SeekFrom::Start(pos)).ok()?;
+        let mut h = [0u8; 8];
+        r.read_exact(&mut h).ok()?;
+        if h[4..8] == kind {
+            return Some(true);
+        }
+        let size = match u32::from_be_bytes([h[0], h[1], h[2], h[3]]) {
+            0 => return Some(false), // the last box, to the end of the file
+            1 => {
+                let mut l = [0u8; 8];
+                r.read_exact(&mut l).ok()?;
+                u64::from_be_bytes(l)
+            }
+            s => u64::from(s),
+        };
+        if size < 8 {
+            return None;
+        }
+        pos = pos.checked_add(size)?;
+    }
+    None
 }
 
 /// Clockwise rotation (0, 90, 180, 270) a player applies, from the display matrix.
@@ -1105,17 +1570,14 @@ impl Plugin for Reader<'_> {
         if position == 0 && !self.is_device() {
             self.restart_if_needed()?;
         }
-        if self.dec.as_ref().map(|d| d.next_index) == Some(position) {
+        if self.position() == Some(position) {
             let mut dec = self
                 .dec
                 .take()
                 .ok_or_else(|| Error::decoding("decoder closed"))?;
-            let r = self.next_output(&mut dec);
+            let r = self.next_array(&mut dec);
             self.dec = Some(dec);
-            return match r? {
-                Some(f) => Ok(Some(self.to_array(&f)?)),
-                None => Ok(None),
-            };
+            return r;
         }
         match self.read(Index::At(position)) {
             Ok(a) => Ok(Some(a)),
@@ -1176,5 +1638,234 @@ impl Plugin for Reader<'_> {
             }
             _ => self.file_metadata(exclude_applied),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use imageio_core::{Mode, Resource};
+    use std::path::{Path, PathBuf};
+    use std::process::Command;
+
+    fn reader(path: &Path) -> Reader<'static> {
+        let req = Request::new(
+            Resource::from(path.to_path_buf()),
+            Mode::Read,
+            None,
+            Limits::default(),
+        )
+        .expect("request");
+        Reader::open(&req).expect("open")
+    }
+
+    fn standard(name: &str) -> PathBuf {
+        imageio_core::standard::resolve(name)
+            .unwrap_or_else(|e| panic!("standard image {name} is missing: {e}"))
+    }
+
+    /// The number of frames the ffmpeg CLI decodes (`ffprobe -count_frames`).
+    fn cli_frames(path: &Path) -> usize {
+        let out = Command::new("ffprobe")
+            .args(["-v", "error", "-select_streams", "v:0", "-count_frames"])
+            .args(["-show_entries", "stream=nb_read_frames", "-of", "csv=p=0"])
+            .arg(path)
+            .output()
+            .expect("the ffprobe command line tool is required");
+        assert!(out.status.success(), "ffprobe failed on {}", path.display());
+        String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+    }
+
+    fn ffmpeg(args: &[&str]) {
+        let ok = Command::new("ffmpeg")
+            .args(["-v", "error", "-nostdin", "-y"])
+            .args(args)
+            .status()
+            .expect("the ffmpeg command line tool is required")
+            .success();
+        assert!(ok, "ffmpeg {args:?} failed");
+    }
+
+    /// Frames actually decoded by reading everything.
+    fn decoded(path: &Path) -> usize {
+        let mut r = reader(path);
+        r.read(Index::All).unwrap().shape()[0]
+    }
+
+    #[test]
+    fn sample_table_counts_standard_videos_without_a_packet_pass() {
+        for (name, n) in [
+            ("cockatoo.mp4", 280),
+            ("cockatoo_yuv420.mp4", 280),
+            ("realshort.mp4", 36),
+        ] {
+            let path = standard(name);
+            let mut r = reader(&path);
+            assert_eq!(r.sample_table_count().unwrap(), Some(n), "{name}");
+            assert_eq!(r.base_count().unwrap(), n, "{name}");
+            assert!(r.scan.is_none(), "{name}: counting ran a packet pass");
+            // The packet pass agrees.
+            assert_eq!(r.scan().unwrap().count, n, "{name}");
+            assert_eq!(cli_frames(&path), n, "{name}");
+        }
+    }
+
+    /// libavdevice provides the V4L2 input that `<videoN>` uses.
+    #[cfg(feature = "device")]
+    #[test]
+    fn avdevice_lists_the_v4l2_input() {
+        let names = ffi::input_video_devices();
+        assert!(
+            names.iter().any(|n| n == "video4linux2,v4l2"),
+            "libavdevice's video inputs: {names:?}"
+        );
+    }
+
+    /// A node that is not a capture device reaches the V4L2 input (whose capability query
+    /// fails) rather than format probing, and the error names the device and the path.
+    #[cfg(feature = "device")]
+    #[test]
+    fn device_nodes_open_through_the_v4l2_input() {
+        ffi::quiet_logs();
+        let e = open_device("/dev/null", "<video0>")
+            .err()
+            .expect("/dev/null is no camera");
+        let msg = e.to_string();
+        assert!(
+            msg.contains("<video0>") && msg.contains("/dev/null") && msg.contains("video4linux2"),
+            "{msg}"
+        );
+        // The V4L2 input's VIDIOC_QUERYCAP ioctl fails on /dev/null with ENOTTY.
+        assert!(msg.contains("Inappropriate ioctl"), "{msg}");
+    }
+
+    #[test]
+    fn direct_conversion_matches_the_graph_on_standard_videos() {
+        for name in ["cockatoo.mp4", "cockatoo_yuv420.mp4", "realshort.mp4"] {
+            for format in ["rgb24", "gray", "rgb48", "rgba"] {
+                let req = Request::new(
+                    Resource::from(standard(name)),
+                    Mode::Read,
+                    None,
+                    Limits::default(),
+                )
+                .map(|mut r| {
+                    r.options.set("format", format);
+                    r
+                })
+                .unwrap();
+                let mut r = Reader::open(&req).unwrap();
+                let a = r.iter_next(0).unwrap().unwrap();
+                let b = r.iter_next(1).unwrap().unwrap();
+                let dec = r.dec.as_ref().unwrap();
+                assert!(
+                    dec.scaler.is_some() && dec.rejected.is_empty(),
+                    "{name} {format}: the direct scaler was not used"
+                );
+                // The same frames through the graph only (read by index: graph conversion).
+                let mut g = Reader::open(&req).unwrap();
+                assert_eq!(g.read(Index::At(1)).unwrap(), b, "{name} {format}");
+                assert_eq!(g.read(Index::At(0)).unwrap(), a, "{name} {format}");
+            }
+        }
+    }
+
+    #[test]
+    fn counts_stay_exact_for_fragments_edit_lists_and_truncation() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = standard("realshort.mp4");
+        let s = src.to_str().unwrap();
+        let p = |n: &str| dir.path().join(n);
+        let x264 = p("x264.mp4");
+        ffmpeg(&[
+            "-i",
+            s,
+            "-an",
+            "-c:v",
+            "libx264",
+            "-g",
+            "10",
+            "-bf",
+            "2",
+            x264.to_str().unwrap(),
+        ]);
+        let cases: Vec<(PathBuf, bool)> = vec![
+            // Fragmented: the moov has no samples; fragments hold them.
+            {
+                let f = p("frag.mp4");
+                ffmpeg(&[
+                    "-i",
+                    s,
+                    "-c",
+                    "copy",
+                    "-movflags",
+                    "frag_keyframe+empty_moov",
+                    f.to_str().unwrap(),
+                ]);
+                (f, false)
+            },
+            // Edit lists starting mid-GOP: leading samples are decoded but discarded.
+            {
+                let f = p("trim.mp4");
+                ffmpeg(&["-ss", "0.5", "-i", s, "-c", "copy", f.to_str().unwrap()]);
+                (f, true)
+            },
+            {
+                let f = p("trimx.mp4");
+                ffmpeg(&[
+                    "-ss",
+                    "0.5",
+                    "-i",
+                    x264.to_str().unwrap(),
+                    "-c",
+                    "copy",
+                    f.to_str().unwrap(),
+                ]);
+                (f, true)
+            },
+            {
+                let f = p("fast.mp4");
+                ffmpeg(&[
+                    "-i",
+                    s,
+                    "-c",
+                    "copy",
+                    "-movflags",
+                    "faststart",
+                    f.to_str().unwrap(),
+                ]);
+                (f, true)
+            },
+            (x264.clone(), true),
+        ];
+        for (path, table) in &cases {
+            let want = cli_frames(path);
+            let mut r = reader(path);
+            let st = r.sample_table_count().unwrap();
+            assert_eq!(st.is_some(), *table, "{}: sample table use", path.display());
+            assert_eq!(r.base_count().unwrap(), want, "{}", path.display());
+            assert_eq!(decoded(path), want, "{}", path.display());
+            // Random access (after counting from the table) agrees with iteration.
+            let mut it = reader(path);
+            let mut frames = Vec::new();
+            while let Some(a) = it.iter_next(frames.len()).unwrap() {
+                frames.push(a.sha256_hex());
+            }
+            assert_eq!(frames.len(), want);
+            let mut r = reader(path);
+            for k in [want - 1, 0, want / 2, 1, want / 2 + 1, want - 2] {
+                let got = r.read(Index::At(k)).unwrap().sha256_hex();
+                assert_eq!(got, frames[k], "{} frame {k}", path.display());
+            }
+        }
+        // Truncated (moov first, mdat cut): the table lists samples past the end, so the
+        // count is the packets that can be read.
+        let fast = std::fs::read(p("fast.mp4")).unwrap();
+        let cut = p("cut.mp4");
+        std::fs::write(&cut, &fast[..fast.len() * 2 / 3]).unwrap();
+        let mut r = reader(&cut);
+        assert_eq!(r.sample_table_count().unwrap(), None);
+        let n = r.base_count().unwrap();
+        assert!(n > 0 && n < 36, "{n}");
     }
 }
