@@ -486,7 +486,8 @@ impl<'a> TiffFile<'a> {
             }
             let planes_shape = shape[..3].to_vec();
             let nplanes = product(&planes_shape);
-            if nplanes > 1 << 24 {
+            // the plane table is allocated before any pixels: bound it (8 MB) for hostile XML
+            if nplanes > 1 << 20 {
                 return None;
             }
             let mut ifds: Vec<usize> = Vec::new();
@@ -571,6 +572,9 @@ impl<'a> TiffFile<'a> {
             }
             let psize = page.size().max(1);
             let n = (product(&shape) / psize).max(1);
+            if n > nplanes.max(1) {
+                continue; // pages smaller than the declared planes: not this layout
+            }
             ifds.resize(n, MISSING);
             // squeeze length-1 axes except Y and X (tifffile's default)
             let (mut sq, mut sa) = (Vec::new(), String::new());

@@ -217,3 +217,91 @@ fn truncated_and_bit_flipped_fixtures_never_panic() {
         "{decoded_truncations} truncated files decoded"
     );
 }
+
+/// OME-XML that declares absurd plane counts, names companion files outside the folder or
+/// indexes planes out of range: no huge allocation, no file outside the folder, no panic.
+#[test]
+fn hostile_ome_xml() {
+    let dir = tempfile::tempdir().unwrap();
+    // a file outside the folder that a path-traversing FileName would reach
+    std::fs::write(dir.path().join("secret.tif"), b"II*\0garbage").unwrap();
+    let sub = dir.path().join("data");
+    std::fs::create_dir(&sub).unwrap();
+    let page = noise_u8(&[8, 9], 1);
+    let pixels = |sizes: &str, tds: &str| {
+        format!(
+            "<?xml version=\"1.0\"?><OME xmlns=\"http://www.openmicroscopy.org/Schemas/OME/2016-06\">\
+             <Image ID=\"Image:0\"><Pixels ID=\"Pixels:0\" DimensionOrder=\"XYCZT\" Type=\"uint8\" \
+             SizeX=\"9\" SizeY=\"8\" {sizes}><Channel ID=\"Channel:0:0\" SamplesPerPixel=\"1\"/>{tds}\
+             </Pixels></Image></OME>"
+        )
+    };
+    let cases = [
+        // 10^9 planes declared
+        (
+            "huge.ome.tif",
+            pixels(
+                "SizeC=\"1\" SizeZ=\"1000\" SizeT=\"1000000\"",
+                "<TiffData IFD=\"0\" PlaneCount=\"1\"/>",
+            ),
+        ),
+        // plane 1 in a file reached through ../ : refused, the plane reads as zeros
+        (
+            "traverse.ome.tif",
+            pixels(
+                "SizeC=\"1\" SizeZ=\"1\" SizeT=\"2\"",
+                "<TiffData IFD=\"0\" FirstT=\"0\" PlaneCount=\"1\"/>\
+                 <TiffData IFD=\"0\" FirstT=\"1\" PlaneCount=\"1\">\
+                 <UUID FileName=\"../secret.tif\">urn:uuid:x</UUID></TiffData>",
+            ),
+        ),
+        // out-of-range First* and IFD, absurd PlaneCount
+        (
+            "ranges.ome.tif",
+            pixels(
+                "SizeC=\"1\" SizeZ=\"1\" SizeT=\"3\"",
+                "<TiffData IFD=\"0\" FirstT=\"0\" PlaneCount=\"1\"/>\
+                 <TiffData IFD=\"7\" FirstT=\"1\" PlaneCount=\"1\"/>\
+                 <TiffData IFD=\"0\" FirstT=\"99\" PlaneCount=\"1\"/>\
+                 <TiffData IFD=\"0\" FirstT=\"2\" PlaneCount=\"4000000000\"/>",
+            ),
+        ),
+    ];
+    for (name, xml) in cases {
+        let path = sub.join(name);
+        let mut f = open_write(
+            path.as_path(),
+            Options::new()
+                .with("description", xml.as_str())
+                .with("metadata", "none")
+                .with("ome", false),
+        )
+        .unwrap();
+        f.write(&page).unwrap();
+        f.close().unwrap();
+        let mut r = open_read(path.as_path(), Options::new()).unwrap();
+        let a = r.read(Index::Default).unwrap();
+        match name {
+            "huge.ome.tif" => assert_eq!(a, page, "{name}: falls back to the page"),
+            "traverse.ome.tif" => {
+                assert_eq!(a.shape(), &[2, 8, 9], "{name}");
+                let v = a.as_array::<u8>().unwrap();
+                let first: Vec<u8> = v.index_axis(ndarray::Axis(0), 0).iter().copied().collect();
+                assert_eq!(first, page.to_le_bytes(), "{name}");
+                assert!(
+                    v.index_axis(ndarray::Axis(0), 1).iter().all(|&x| x == 0),
+                    "{name}: the refused companion's plane is zeros"
+                );
+            }
+            _ => {
+                assert_eq!(a.shape(), &[3, 8, 9], "{name}");
+                let v = a.as_array::<u8>().unwrap();
+                for t in [0usize, 2] {
+                    let got: Vec<u8> = v.index_axis(ndarray::Axis(0), t).iter().copied().collect();
+                    assert_eq!(got, page.to_le_bytes(), "{name} T={t}");
+                }
+                assert!(v.index_axis(ndarray::Axis(0), 1).iter().all(|&x| x == 0));
+            }
+        }
+    }
+}
