@@ -211,6 +211,9 @@ struct Decoding<'a> {
     /// The direct scaler (see `Reader::put_frame`) and the frame kinds it failed to match.
     scaler: Option<ffi::Scaler>,
     rejected: Vec<ffi::ScaleKey>,
+    /// While seeking to a frame: packets presenting before this timestamp are decoded with
+    /// `skip_frame=nonref` (frames no other frame references are not needed).
+    skip_before: Option<i64>,
 }
 
 /// What identifies a packet well enough to check that a rewind landed on the first one.
@@ -399,6 +402,7 @@ impl<'a> Reader<'a> {
             lost: false,
             scaler: None,
             rejected: Vec::new(),
+            skip_before: None,
         })
     }
 
@@ -728,6 +732,7 @@ impl<'a> Reader<'a> {
             }
             if let Some(packet) = dec.pending.take() {
                 dec.at_start = false;
+                Self::set_skip(dec, &packet);
                 match dec.decoder.send_packet(&packet) {
                     Ok(()) => {}
                     Err(ff::Error::InvalidData) => dec.decode_errors += 1,
@@ -748,6 +753,7 @@ impl<'a> Reader<'a> {
                                 dec.first_packet = Some(PacketId::of(&packet));
                             }
                         }
+                        Self::set_skip(dec, &packet);
                         match dec.decoder.send_packet(&packet) {
                             Ok(()) => {}
                             Err(ff::Error::InvalidData) => dec.decode_errors += 1,
@@ -770,6 +776,28 @@ impl<'a> Reader<'a> {
                     }
                 }
             }
+        }
+    }
+
+    /// While seeking: lets the decoder skip non-reference frames that present before the
+    /// target. A frame that no other frame references cannot change any other frame, so the
+    /// target and everything after it decode exactly as without skipping; packets without a
+    /// timestamp, and every packet from the target on, are decoded normally.
+    fn set_skip(dec: &mut Decoding<'a>, packet: &ff::Packet) {
+        if let Some(t) = dec.skip_before {
+            let skip = packet.pts().is_some_and(|p| p < t) && !packet.is_key();
+            dec.decoder.skip_frame(if skip {
+                ff::codec::discard::Discard::NonReference
+            } else {
+                ff::codec::discard::Discard::Default
+            });
+        }
+    }
+
+    /// Ends [`Self::set_skip`]'s skipping.
+    fn end_skip(dec: &mut Decoding<'a>) {
+        if dec.skip_before.take().is_some() {
+            dec.decoder.skip_frame(ff::codec::discard::Discard::Default);
         }
     }
 
@@ -896,13 +924,21 @@ impl<'a> Reader<'a> {
         dec.at_start = false;
         dec.lost = true;
         if seek_ok {
+            dec.skip_before = Some(target);
             loop {
-                let Some(frame) = Self::next_decoded(&mut dec)? else {
-                    break;
+                let frame = match Self::next_decoded(&mut dec) {
+                    Ok(Some(f)) => f,
+                    Ok(None) => break,
+                    Err(e) => {
+                        Self::end_skip(&mut dec);
+                        self.dec = Some(dec);
+                        return Err(e);
+                    }
                 };
                 match frame.pts().or_else(|| frame.timestamp()) {
                     Some(p) if p < target => continue,
                     Some(p) if p == target => {
+                        Self::end_skip(&mut dec);
                         let out = self.convert(&mut dec, &frame);
                         if out.is_ok() {
                             dec.next_index = n + 1;
@@ -916,6 +952,7 @@ impl<'a> Reader<'a> {
             }
         }
         // The seek landed after the target or timestamps disagree: decode from the start.
+        Self::end_skip(&mut dec);
         self.dec = Some(dec);
         self.restart()?;
         self.skip_to(n)
@@ -1786,7 +1823,9 @@ mod tests {
             "-g",
             "10",
             "-bf",
-            "2",
+            "3",
+            "-x264-params",
+            "b-pyramid=normal",
             x264.to_str().unwrap(),
         ]);
         let cases: Vec<(PathBuf, bool)> = vec![
@@ -1852,8 +1891,11 @@ mod tests {
                 frames.push(a.sha256_hex());
             }
             assert_eq!(frames.len(), want);
+            // Every frame, backwards (each read seeks, skipping non-reference frames before the
+            // target), then in a scattered order.
             let mut r = reader(path);
-            for k in [want - 1, 0, want / 2, 1, want / 2 + 1, want - 2] {
+            let scattered = (0..want).map(|i| (i * 7 + 3) % want);
+            for k in (0..want).rev().chain(scattered) {
                 let got = r.read(Index::At(k)).unwrap().sha256_hex();
                 assert_eq!(got, frames[k], "{} frame {k}", path.display());
             }
