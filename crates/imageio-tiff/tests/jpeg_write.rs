@@ -32,6 +32,16 @@ fn photo(h: usize, w: usize) -> NdArray {
     NdArray::from_shape_vec(&[h, w, 3], v).unwrap()
 }
 
+/// (H, W, 3) → (3, H, W).
+fn planar(a: &NdArray) -> NdArray {
+    let v = a.as_array::<u8>().unwrap();
+    NdArray::from(
+        v.permuted_axes(vec![2, 0, 1])
+            .as_standard_layout()
+            .to_owned(),
+    )
+}
+
 fn psnr(a: &[u8], b: &[u8]) -> f64 {
     assert_eq!(a.len(), b.len());
     let mse = a
@@ -99,6 +109,16 @@ fn tifffile_decodes_our_jpeg_tiffs_at_psnr_38() {
             1,
         ),
         (
+            // planar RGB: each plane a grayscale JPEG, photometric stays RGB (tifffile)
+            "rgb_planar",
+            planar(&rgb),
+            q90()
+                .with("photometric", "rgb")
+                .with("planarconfig", "separate"),
+            None,
+            2,
+        ),
+        (
             "rgb_maxworkers_buffersize",
             rgb.clone(),
             q90()
@@ -127,7 +147,7 @@ fn tifffile_decodes_our_jpeg_tiffs_at_psnr_38() {
             std::fs::write(&raw, a.to_le_bytes()).unwrap();
             let mut kw = serde_json::Map::new();
             kw.insert("compressionargs".into(), serde_json::json!({"level": 90}));
-            for k in ["subsampling", "tile", "rowsperstrip"] {
+            for k in ["subsampling", "tile", "rowsperstrip", "planarconfig"] {
                 if let Some(v) = o.get(k) {
                     kw.insert(k.into(), v.to_json());
                 }
