@@ -120,6 +120,7 @@ fn ci() -> Result<()> {
         let mut v: Vec<&str> = PURE_BACKENDS.iter().chain(C_BACKENDS).copied().collect();
         v.push("http");
         v.push("ffmpeg-device");
+        v.push("tiff-libdeflate");
         v.iter()
             .map(|f| format!("imageio/{f}"))
             .collect::<Vec<_>>()
@@ -158,6 +159,12 @@ fn ci() -> Result<()> {
             &all_features,
             "--no-fail-fast",
         ])),
+    );
+    // The run above links libdeflate into the TIFF backend (feature `tiff-libdeflate`); the
+    // default pure-Rust deflate path gets its own run of the TIFF tests.
+    step(
+        "test imageio-tiff without libdeflate",
+        run(cargo().args(["test", "-p", "imageio-tiff", "--no-fail-fast"])),
     );
     for f in PURE_BACKENDS.iter().chain(C_BACKENDS) {
         step(

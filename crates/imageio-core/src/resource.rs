@@ -602,6 +602,8 @@ impl<'a> Sink<'a> {
             .memory
             .get_or_insert_with(|| Arc::new(Mutex::new(Cursor::new(Vec::new()))))
             .clone();
+        // in memory all writers share one cursor: a new writer starts at the beginning too
+        m.lock().map_err(|_| Error::io(poisoned()))?.set_position(0);
         Ok(SinkWriter::Memory(m))
     }
 
@@ -773,26 +775,39 @@ fn temp_beside(path: &Path, extension: Option<&str>) -> Result<tempfile::NamedTe
         .tempfile_in(dir)?)
 }
 
+/// Adds or replaces `member` in the zip file at `zip_path`. An existing archive is rewritten into
+/// a temporary file beside it (every other entry copied without recompression) that replaces it
+/// only when complete, so a failure leaves the original archive untouched.
 fn write_zip_member(zip_path: &Path, member: &str, bytes: &[u8]) -> Result<()> {
     use zip::write::SimpleFileOptions;
     let zerr = |e: zip::result::ZipError| Error::io(io::Error::other(e.to_string()));
-    let mut writer = if zip_path.is_file() {
-        let f = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(zip_path)?;
-        zip::ZipWriter::new_append(f).map_err(zerr)?
-    } else {
-        zip::ZipWriter::new(File::create(zip_path)?)
-    };
-    writer
-        .start_file(
-            member,
-            SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated),
-        )
-        .map_err(zerr)?;
+    let options = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    if !zip_path.is_file() {
+        let mut writer = zip::ZipWriter::new(File::create(zip_path)?);
+        writer.start_file(member, options).map_err(zerr)?;
+        writer.write_all(bytes)?;
+        writer.finish().map_err(zerr)?;
+        return Ok(());
+    }
+    let mut archive = zip::ZipArchive::new(File::open(zip_path)?)
+        .map_err(|e| Error::decoding(format!("zip file {}: {e}", zip_path.display())))?;
+    let temp = temp_beside(zip_path, Some(".zip"))?;
+    let mut writer = zip::ZipWriter::new(temp.reopen()?);
+    for i in 0..archive.len() {
+        let entry = archive.by_index_raw(i).map_err(zerr)?;
+        if entry.name() != member {
+            writer.raw_copy_file(entry).map_err(zerr)?;
+        }
+    }
+    writer.start_file(member, options).map_err(zerr)?;
     writer.write_all(bytes)?;
     writer.finish().map_err(zerr)?;
+    let perms = std::fs::metadata(zip_path)?.permissions();
+    let temp_path = temp.into_temp_path();
+    std::fs::set_permissions(&temp_path, perms)?;
+    temp_path
+        .persist(zip_path)
+        .map_err(|e| Error::io(e.error))?;
     Ok(())
 }
 
@@ -1180,6 +1195,26 @@ mod tests {
             .read_to_end(&mut got)
             .unwrap();
         assert_eq!(got, b"zipped");
+        // replacing the member keeps the other entries and leaves no temp file
+        write_zip_member(&zip, "other.txt", b"keep me").unwrap();
+        r.sink().unwrap().writer().unwrap().write_all(b"!").unwrap();
+        r.sink().unwrap().commit().unwrap();
+        let mut a = zip::ZipArchive::new(File::open(&zip).unwrap()).unwrap();
+        assert_eq!(a.len(), 2);
+        let mut got = Vec::new();
+        a.by_name("m.bin").unwrap().read_to_end(&mut got).unwrap();
+        assert_eq!(got, b"!ipped", "the copy was overwritten from its start");
+        got.clear();
+        a.by_name("other.txt")
+            .unwrap()
+            .read_to_end(&mut got)
+            .unwrap();
+        assert_eq!(got, b"keep me");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            2,
+            "x.bin and a.zip, no temp file"
+        );
         let r = Request::new(
             Resource::ReturnBytes,
             Mode::Write,

@@ -15,15 +15,17 @@ pub(crate) fn decompress(compression: u16, src: &[u8], out: &mut [u8]) -> Result
     }
 }
 
+#[cfg(feature = "libdeflate")]
 thread_local! {
     static INFLATE: std::cell::RefCell<libdeflater::Decompressor> =
         std::cell::RefCell::new(libdeflater::Decompressor::new());
 }
 
 fn inflate(src: &[u8], out: &mut [u8]) -> Result<()> {
-    // libdeflate decodes a whole zlib stream into the strip's known size (the common case);
-    // streams it refuses (truncated, longer than the strip, bad checksum) go through flate2,
-    // which keeps what decodes, like libtiff
+    // With the `libdeflate` feature, libdeflate decodes a whole zlib stream into the strip's
+    // known size (the common case); streams it refuses (truncated, longer than the strip, bad
+    // checksum) go through flate2 (zlib-rs), which keeps what decodes, like libtiff.
+    #[cfg(feature = "libdeflate")]
     if INFLATE
         .with(|d| d.borrow_mut().zlib_decompress(src, out))
         .is_ok()
@@ -252,10 +254,43 @@ pub(crate) fn predict_float(row: &mut [u8], size: usize, spp: usize) {
     }
 }
 
+#[cfg(feature = "libdeflate")]
 thread_local! {
     /// One libdeflate compressor per thread (its state is a few hundred KB), reused by level.
     static DEFLATE: std::cell::RefCell<Option<(libdeflater::CompressionLvl, libdeflater::Compressor)>> =
         const { std::cell::RefCell::new(None) };
+}
+
+/// zlib stream at `level` (default 6 like tifffile): libdeflate (levels 0–12, tifffile's codec)
+/// with the `libdeflate` feature, else zlib-rs through flate2 (levels 0–9).
+#[cfg(feature = "libdeflate")]
+fn deflate(src: &[u8], level: i64) -> Result<Vec<u8>> {
+    let lvl = libdeflater::CompressionLvl::new(level.clamp(0, 12) as i32)
+        .map_err(|e| Error::encoding(format!("deflate level: {e:?}")))?;
+    DEFLATE.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        let c = match slot.as_mut() {
+            Some((l, c)) if *l == lvl => c,
+            _ => &mut slot.insert((lvl, libdeflater::Compressor::new(lvl))).1,
+        };
+        let mut out = vec![0u8; c.zlib_compress_bound(src.len())];
+        let n = c
+            .zlib_compress(src, &mut out)
+            .map_err(|e| Error::encoding(format!("deflate: {e:?}")))?;
+        out.truncate(n);
+        Ok(out)
+    })
+}
+
+#[cfg(not(feature = "libdeflate"))]
+fn deflate(src: &[u8], level: i64) -> Result<Vec<u8>> {
+    use std::io::Write;
+    let mut e = flate2::write::ZlibEncoder::new(
+        Vec::with_capacity(src.len() / 2),
+        flate2::Compression::new(level.clamp(0, 9) as u32),
+    );
+    e.write_all(src).map_err(Error::io)?;
+    e.finish().map_err(Error::io)
 }
 
 /// Compresses one segment.
@@ -264,25 +299,7 @@ pub(crate) fn compress(compression: u16, src: &[u8], level: Option<i64>) -> Resu
         5 => weezl::encode::Encoder::with_tiff_size_switch(weezl::BitOrder::Msb, 8)
             .encode(src)
             .map_err(|e| Error::encoding(format!("LZW: {e}"))),
-        8 | 32946 => {
-            // libdeflate, like tifffile (imagecodecs.deflate_encode); default level 6 as there
-            let lvl = level.unwrap_or(6).clamp(0, 12) as i32;
-            let lvl = libdeflater::CompressionLvl::new(lvl)
-                .map_err(|e| Error::encoding(format!("deflate level: {e:?}")))?;
-            DEFLATE.with(|cell| {
-                let mut slot = cell.borrow_mut();
-                let c = match slot.as_mut() {
-                    Some((l, c)) if *l == lvl => c,
-                    _ => &mut slot.insert((lvl, libdeflater::Compressor::new(lvl))).1,
-                };
-                let mut out = vec![0u8; c.zlib_compress_bound(src.len())];
-                let n = c
-                    .zlib_compress(src, &mut out)
-                    .map_err(|e| Error::encoding(format!("deflate: {e:?}")))?;
-                out.truncate(n);
-                Ok(out)
-            })
-        }
+        8 | 32946 => deflate(src, level.unwrap_or(6)),
         32773 => Ok(packbits_encode(src)),
         50000 => {
             use ruzstd::encoding::CompressionLevel as L;

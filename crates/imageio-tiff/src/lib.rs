@@ -52,8 +52,9 @@
 //!   CMYK stays CMYK, extra samples (alpha) are kept. JPEG-compressed YCbCr gives RGB (decoded by
 //!   zune-jpeg, which rounds differently from libjpeg-turbo: within ±12, mean < 1).
 //!   Uncompressed subsampled YCbCr is refused (tifffile refuses it too).
-//! * Compression: none, LZW (weezl), deflate/zlib (libdeflate — the codec tifffile uses through
-//!   imagecodecs — for whole strips, flate2/zlib-rs for streams it refuses, e.g. truncated
+//! * Compression: none, LZW (weezl), deflate/zlib (flate2/zlib-rs; with the opt-in `libdeflate`
+//!   feature, libdeflate — the codec tifffile uses through imagecodecs — for whole strips and
+//!   zlib-rs for streams it refuses, e.g. truncated
 //!   ones, which keep what decodes like libtiff), PackBits, JPEG with
 //!   JPEGTables (zune-jpeg), zstd (ruzstd, pure Rust); predictors 2 and 3, both byte orders.
 //! * Performance: uncompressed data are read straight into the output array: a series whose
@@ -131,9 +132,12 @@
 //! * The default photometric follows imageio's plugin: a last axis of 3 or 4 → RGB; else a third
 //!   last axis of 3 or 4 → RGB planar (like tifffile today) unless `axes` says otherwise.
 //! * zstd writing uses ruzstd, which only has its fastest level: every `level` > 0 maps to it.
-//! * Deflate is written with libdeflate at tifffile's default level 6 (levels 0–12), so files
-//!   have tifffile's size; libdeflate is a C library built by the `libdeflater` crate (this crate
-//!   itself has no unsafe code).
+//! * Deflate is written at tifffile's default level 6 with zlib-rs (levels 0–9), or, with the
+//!   opt-in `libdeflate` feature (facade feature `tiff-libdeflate`), with libdeflate like
+//!   tifffile (levels 0–12): the same file size as tifffile's and about half zlib-rs' encode
+//!   time. libdeflate is a C library vendored and built by the `libdeflater` crate, so the
+//!   default build (pure Rust, like every default backend) leaves it out; this crate itself has
+//!   no unsafe code either way.
 //! * A batch write (`is_batch`) writes one series per item and reports the last item's
 //!   `returnoffset`.
 //!

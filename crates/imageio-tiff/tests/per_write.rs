@@ -414,9 +414,8 @@ fn append_and_exclusive_modes_use_the_sink() {
     let dir = tempfile::tempdir().unwrap();
     let a = noise_u8(&[20, 30], 1);
     let b = u16_ramp(&[2, 12, 14], 2);
-    // a member of a zip file: `x` sees that it exists (r+ on a zip member reads the member
-    // through the sink too, but replacing an existing member at commit needs a core fix: the
-    // core's zip writer refuses duplicate names, see docs/formats/tiff.md)
+    // a member of a zip file: `x` sees that it exists; `r+` appends to the member (the core
+    // rewrites the archive with the member replaced and the other entries kept)
     let zip = dir.path().join("stack.zip");
     let member = format!("{}/inner.tif", zip.display());
     let mut f = open_write(member.as_str(), Options::new()).unwrap();
@@ -434,6 +433,14 @@ fn append_and_exclusive_modes_use_the_sink() {
     let mut f = open_write(other.as_str(), Options::new().with("mode", "x")).unwrap();
     f.write(&a).unwrap();
     f.close().unwrap();
+    let mut f = open_write(member.as_str(), Options::new().with("mode", "r+")).unwrap();
+    f.write(&b).unwrap();
+    f.close().unwrap();
+    let mut r = open_read(member.as_str(), Options::new()).unwrap();
+    assert_eq!(r.read(Index::At(0)).unwrap(), a);
+    assert_eq!(r.read(Index::At(1)).unwrap(), b);
+    let mut r = open_read(other.as_str(), Options::new()).unwrap();
+    assert_eq!(r.read(Index::At(0)).unwrap(), a, "the other member is kept");
 
     // r+ on a path is atomic: a failed append leaves the file as it was
     let path: PathBuf = dir.path().join("atomic.tif");
