@@ -51,23 +51,31 @@ pub fn python() -> PathBuf {
     p
 }
 
-/// Runs `xtask/python/<script>` with `args` in the reference venv; returns its stdout. Fails the
-/// test (with the script's stderr) when the script fails.
-pub fn run_python<S: AsRef<std::ffi::OsStr>>(script: &str, args: &[S]) -> String {
-    let path = workspace().join("xtask/python").join(script);
-    let out = Command::new(python())
-        .arg(&path)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("run {}: {e}", path.display()));
+/// A command running `xtask/python/<script>` in the reference venv (add arguments and
+/// environment, then [`stdout_of`]).
+pub fn python_command(script: &str) -> Command {
+    let mut cmd = Command::new(python());
+    cmd.arg(workspace().join("xtask/python").join(script));
+    cmd
+}
+
+/// Runs `cmd` and returns its stdout; fails the test, with its stderr, when it fails.
+pub fn stdout_of(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap_or_else(|e| panic!("run {cmd:?}: {e}"));
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         out.status.success(),
-        "{script} failed ({}):\n{}\n{stdout}",
+        "{cmd:?} failed ({}):\n{}\n{stdout}",
         out.status,
         String::from_utf8_lossy(&out.stderr)
     );
     stdout
+}
+
+/// Runs `xtask/python/<script>` with `args` in the reference venv; returns its stdout. Fails the
+/// test (with the script's stderr) when the script fails.
+pub fn run_python<S: AsRef<std::ffi::OsStr>>(script: &str, args: &[S]) -> String {
+    stdout_of(python_command(script).args(args))
 }
 
 /// [`run_python`] for checkers that print one JSON document per line.

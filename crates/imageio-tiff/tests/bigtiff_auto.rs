@@ -47,22 +47,16 @@ fn data_past_4gb_switch_to_bigtiff_automatically() {
     assert_eq!(r.read(Index::At(1)).unwrap(), tail);
 
     // tifffile agrees (reading only the last page of the big series and the tail series)
-    let out = std::process::Command::new(python())
-        .arg(workspace().join("xtask/python/check_tiff.py"))
-        .args([
+    let out = imageio_testutil::run_python(
+        "check_tiff.py",
+        &[
             "--summary".as_ref(),
             path.as_os_str(),
             "1024".as_ref(),
             "1025".as_ref(),
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        ],
     );
-    let s: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let s: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(s["is_bigtiff"], serde_json::Value::Bool(true), "{s}");
     assert_eq!(s["series"][0]["shape"], serde_json::json!(shape), "{s}");
     assert_eq!(s["series"][1]["shape"], serde_json::json!([64, 48]), "{s}");

@@ -160,18 +160,11 @@ fn tifffile_decodes_our_jpeg_tiffs_at_psnr_38() {
         .collect();
     let spec_path = dir.path().join("jpeg_spec.json");
     std::fs::write(&spec_path, serde_json::to_vec(&spec).unwrap()).unwrap();
-    let out = std::process::Command::new(python())
-        .arg(workspace().join("xtask/python/check_tiff.py"))
-        .arg("--jpeg-reference")
-        .arg(&spec_path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = imageio_testutil::run_python(
+        "check_tiff.py",
+        &["--jpeg-reference".as_ref(), spec_path.as_os_str()],
     );
-    let reference: Vec<J> = serde_json::from_slice(&out.stdout).unwrap();
+    let reference: Vec<J> = serde_json::from_str(&out).unwrap();
 
     let rep = run_checker_dump(&files, true);
     for (((name, a, _, ss, photometric), path), refr) in cases.iter().zip(&files).zip(&reference) {

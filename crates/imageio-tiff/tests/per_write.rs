@@ -263,18 +263,11 @@ fn returnoffset_reports_what_tifffile_reports_and_the_bytes_are_there() {
         .collect();
     let spec_path = dir.path().join("spec.json");
     std::fs::write(&spec_path, serde_json::to_vec(&spec).unwrap()).unwrap();
-    let out = std::process::Command::new(python())
-        .arg(workspace().join("xtask/python/check_tiff.py"))
-        .arg("--returnoffset")
-        .arg(&spec_path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = imageio_testutil::run_python(
+        "check_tiff.py",
+        &["--returnoffset".as_ref(), spec_path.as_os_str()],
     );
-    let want: Vec<Vec<J>> = serde_json::from_slice(&out.stdout).unwrap();
+    let want: Vec<Vec<J>> = serde_json::from_str(&out).unwrap();
     let mut some = 0;
     for (k, writes) in cases.iter().enumerate() {
         let path = dir.path().join(format!("ro{k}.tif"));

@@ -1,4 +1,4 @@
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 use std::path::PathBuf;
 
 use imageio_core::{ImageFile, Index, Mode, OpenArgs, Options, Resource, Value};
@@ -6,28 +6,10 @@ use imageio_core::{ImageFile, Index, Mode, OpenArgs, Options, Resource, Value};
 // link the plugin
 use imageio_tiff as _;
 
-pub fn workspace() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
+pub use imageio_testutil::{python, workspace};
 
 pub fn fixture(name: &str) -> PathBuf {
-    workspace().join("fixtures/tiff").join(name)
-}
-
-pub fn python() -> PathBuf {
-    if let Some(p) = std::env::var_os("IMAGEIO_TEST_PYTHON") {
-        return PathBuf::from(p);
-    }
-    let p = workspace().join("target/pyenv/bin/python");
-    assert!(
-        p.exists(),
-        "no Python venv at {}: run `cargo xtask pyenv`",
-        p.display()
-    );
-    p
+    imageio_testutil::fixtures("tiff").join(name)
 }
 
 pub fn args(options: Options) -> OpenArgs {
@@ -80,21 +62,12 @@ pub fn run_checker_dump(
     files: &[PathBuf],
     dump: bool,
 ) -> serde_json::Map<String, serde_json::Value> {
-    let mut cmd = std::process::Command::new(python());
+    let mut cmd = imageio_testutil::python_command("check_tiff.py");
     if dump {
         cmd.env("CHECK_TIFF_DUMP", "1");
     }
-    let out = cmd
-        .arg(workspace().join("xtask/python/check_tiff.py"))
-        .args(files)
-        .output()
-        .expect("run check_tiff.py");
-    assert!(
-        out.status.success(),
-        "check_tiff.py failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    match serde_json::from_slice(&out.stdout).unwrap() {
+    let stdout = imageio_testutil::stdout_of(cmd.args(files));
+    match serde_json::from_str(&stdout).unwrap() {
         serde_json::Value::Object(m) => m,
         _ => panic!("bad checker output"),
     }
