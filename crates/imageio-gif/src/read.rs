@@ -259,6 +259,54 @@ pub(crate) struct GifReader<'a> {
     state: Option<DecodeState<'a>>,
 }
 
+/// Decodes the LZW data of a frame read with `skip_frame_decoding` (`buffer` = minimum code
+/// size, then the concatenated sub-blocks) into its `width × height` colour indices, in display
+/// row order. Like the `gif` crate's own frame reader, data that ends before the frame is full
+/// is an error ("image truncated"); data after it is ignored.
+fn lzw_indices(frame: &gif::Frame<'_>) -> Result<Vec<u8>> {
+    let (w, h) = (frame.width as usize, frame.height as usize);
+    let (&size, mut data) = frame
+        .buffer
+        .split_first()
+        .ok_or_else(|| Error::decoding("a frame without image data"))?;
+    if !(1..=11).contains(&size) {
+        return Err(Error::decoding(format!(
+            "invalid LZW minimum code size {size}"
+        )));
+    }
+    let mut out = Vec::new();
+    out.try_reserve_exact(w * h)
+        .map_err(|_| Error::limits("cannot allocate a frame"))?;
+    out.resize(w * h, 0);
+    let mut dec = weezl::decode::Decoder::new(weezl::BitOrder::Lsb, size);
+    let mut filled = 0;
+    while filled < out.len() {
+        let r = dec.decode_bytes(data, &mut out[filled..]);
+        data = &data[r.consumed_in..];
+        filled += r.consumed_out;
+        match r.status {
+            Ok(weezl::LzwStatus::Ok) if r.consumed_in > 0 || r.consumed_out > 0 => {}
+            Ok(_) => break,
+            Err(e) => return Err(Error::decoding(format!("LZW data: {e}"))),
+        }
+    }
+    if filled < out.len() {
+        return Err(Error::decoding("image truncated"));
+    }
+    if frame.interlaced && h > 1 {
+        let mut rows = Vec::with_capacity(h);
+        for (start, step) in [(0, 8), (4, 8), (2, 4), (1, 2)] {
+            rows.extend((start..h).step_by(step));
+        }
+        let mut d = vec![0u8; w * h];
+        for (src, &row) in out.chunks_exact(w.max(1)).zip(&rows) {
+            d[row * w..(row + 1) * w].copy_from_slice(src);
+        }
+        out = d;
+    }
+    Ok(out)
+}
+
 fn gif_err(e: gif::DecodingError) -> Error {
     match e {
         gif::DecodingError::Io(e) => Error::from(e),
@@ -321,13 +369,18 @@ impl<'a> GifReader<'a> {
         s
     }
 
-    fn restart(&mut self) -> Result<()> {
+    fn decode_options(&self) -> gif::DecodeOptions {
         let mut opts = gif::DecodeOptions::new();
         opts.set_color_output(gif::ColorOutput::Indexed);
         let max = self.req.limits.max_bytes.unwrap_or(u64::MAX).max(1);
         opts.set_memory_limit(gif::MemoryLimit::Bytes(
             NonZeroU64::new(max).unwrap_or(NonZeroU64::MIN),
         ));
+        opts
+    }
+
+    fn restart(&mut self) -> Result<()> {
+        let opts = self.decode_options();
         let decoder = opts
             .read_info(self.req.source()?.reader()?)
             .map_err(gif_err)?;
@@ -403,12 +456,86 @@ impl<'a> GifReader<'a> {
         shape.extend(self.frame_shape());
         self.req.limits.check_alloc(&shape, DType::U8)?;
         let layout = self.layout;
+        let threads = std::thread::available_parallelism().map_or(1, |t| t.get());
+        if n >= 4 && threads >= 2 {
+            let out = self.all_pipelined(shape.iter().product(), threads.min(4))?;
+            return NdArray::from_shape_vec(&shape, out);
+        }
         let mut out = Vec::with_capacity(shape.iter().product());
         for k in 0..n {
             let comp = self.seek(k)?;
             comp.emit(layout, &mut out);
         }
         NdArray::from_shape_vec(&shape, out)
+    }
+
+    /// Every frame, with the LZW decoding spread over `workers` threads while this thread
+    /// composites frame after frame straight into the output (LZW is about three quarters of
+    /// the work). The compressed frames are read first (the `gif` crate's
+    /// `skip_frame_decoding`); worker `i` decodes frames `i, i + workers, …` into index buffers
+    /// and hands them over in order through its own bounded channel, so at most a few decoded
+    /// frames wait at any time. The result is the sequential path's, byte for byte.
+    fn all_pipelined(&mut self, total: usize, workers: usize) -> Result<Vec<u8>> {
+        self.state = None;
+        let n = self.len();
+        let mut opts = self.decode_options();
+        opts.skip_frame_decoding(true);
+        let mut decoder = opts
+            .read_info(self.req.source()?.reader()?)
+            .map_err(gif_err)?;
+        let mut raw: Vec<gif::Frame<'static>> = Vec::with_capacity(n);
+        for (k, info) in self.scan.frames.iter().enumerate() {
+            self.req
+                .limits
+                .check_pixels(info.width as u64, info.height as u64)?;
+            let frame = match decoder.read_next_frame().map_err(gif_err)? {
+                Some(f) => f.clone(),
+                None => return Err(Error::decoding(format!("frame {k} is missing"))),
+            };
+            if frame.width != info.width || frame.height != info.height {
+                return Err(Error::decoding(format!(
+                    "frame {k}: decoder and scan disagree on its size"
+                )));
+            }
+            raw.push(frame);
+        }
+        drop(decoder);
+        let mut comp = Compositor::new(&self.scan, self.layout)?;
+        let mut out = Vec::new();
+        out.try_reserve_exact(total)
+            .map_err(|_| Error::limits("cannot allocate the frames"))?;
+        let (scan, layout, raw) = (&self.scan, self.layout, &raw);
+        std::thread::scope(|s| -> Result<()> {
+            let mut inbox = Vec::with_capacity(workers);
+            for i in 0..workers {
+                let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<u8>>>(2);
+                s.spawn(move || {
+                    for frame in raw.iter().skip(i).step_by(workers) {
+                        let r = lzw_indices(frame);
+                        let failed = r.is_err();
+                        if tx.send(r).is_err() || failed {
+                            break;
+                        }
+                    }
+                });
+                inbox.push(rx);
+            }
+            for k in 0..n {
+                let indices = inbox[k % workers]
+                    .recv()
+                    .map_err(|_| Error::decoding(format!("frame {k}: LZW decoder stopped")))??;
+                let info = &scan.frames[k];
+                if indices.len() < info.width as usize * info.height as usize {
+                    return Err(Error::decoding(format!(
+                        "frame {k}: decoder and scan disagree on its size"
+                    )));
+                }
+                comp.draw(info, scan.palette(k), scan.background, &indices);
+                comp.emit(layout, &mut out);
+            }
+            Ok(())
+        })?;
+        Ok(out)
     }
 
     fn frame_meta(&self, k: usize, exclude_applied: bool) -> Metadata {

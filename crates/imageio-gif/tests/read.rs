@@ -303,3 +303,26 @@ fn limits_are_checked_before_allocating() {
     let e = f.read(Index::Default).unwrap_err();
     assert!(matches!(e, Error::Limits { .. }), "{e}");
 }
+
+/// `read(Index::All)` of a file with 4 or more frames decodes the LZW data on worker threads
+/// (see `GifReader::all_pipelined`); frame-by-frame reads go through the `gif` crate's
+/// sequential decoder. Both give the same pixels for every case of the manifest, in every
+/// layout (interlaced, local palettes, transparency, every disposal method).
+#[test]
+fn pipelined_read_all_equals_sequential_frames() {
+    let m = manifest();
+    let mut pipelined = 0;
+    for case in m["cases"].as_array().unwrap() {
+        let file = case["file"].as_str().unwrap();
+        for mode in ["rgb", "rgba", "palette"] {
+            let mut f = open_read(resource_of(file), Options::new().with("mode", mode)).unwrap();
+            let all = f.read(Index::All).unwrap();
+            let frames = all.unstack();
+            pipelined += (frames.len() >= 4) as usize;
+            let mut g = open_read(resource_of(file), Options::new().with("mode", mode)).unwrap();
+            let seq: Vec<NdArray> = g.iter().collect::<Result<_, _>>().unwrap();
+            assert_eq!(seq, frames, "{file} ({mode})");
+        }
+    }
+    assert!(pipelined >= 6, "only {pipelined} pipelined reads");
+}
