@@ -537,7 +537,7 @@ pub(crate) fn encode_scan(
         // Blocks in MCU order.
         for mx in 0..cols {
             if let Some(n) = restart {
-                if mcus > 0 && mcus % n == 0 {
+                if mcus > 0 && mcus.is_multiple_of(n) {
                     bits.pad();
                     bits.out
                         .extend_from_slice(&[0xFF, 0xD0 + ((mcus / n - 1) % 8) as u8]);
