@@ -62,9 +62,8 @@
 //!   same IDCT, plus "fancy" upsampling that rounds after each pass). 4:4:4 files, which have
 //!   no upsampling, still reach 3: a one-level chroma error becomes up to 1.772 levels in B
 //!   (1.402 in R) and adds to a one-level luma error. zune-jpeg has no option for its IDCT or
-//!   upsampling, so max ≤ 2 needs a decoder whose IDCT is bit-exact with libjpeg's (the
-//!   encoder side of this crate does the same for the forward DCT); jpeg-decoder 0.3.2 is no
-//!   closer (max 3–4). The tests check every standard JPEG and generated progressive,
+//!   upsampling, so max ≤ 2 needs a decoder whose IDCT and upsampling are bit-exact with libjpeg's;
+//!   jpeg-decoder 0.3.2 is no closer (max 3–4). The tests check every standard JPEG and generated progressive,
 //!   restart-interval, 4:4:4, 4:2:2, 4:2:0, odd-sized, gray, CMYK and YCCK files against
 //!   Pillow and print max and mean |Δ|: max ≤ 2 for one-plane data, max ≤ 5 and mean < 0.5
 //!   for YCbCr colour.
@@ -106,34 +105,26 @@
 //! `dpi` (one or two numbers, rounded like Pillow), `icc_profile`, `exif` (with or without the
 //! `Exif\0\0` prefix), `comment`, `restart_interval` (MCUs).
 //!
-//! ## Encoders: our baseline scan encoder, jpeg-encoder for the rest
+//! ## Choice of encoder, and parallel strips
 //!
-//! Baseline files with the standard Huffman tables (every file unless `progressive` or
-//! `optimize` is set) are entropy-coded by this crate's own scan encoder; jpeg-encoder 0.7.1
-//! writes their headers (quantisation and Huffman tables, JFIF, EXIF, ICC) and all progressive
-//! and optimised-Huffman files. The scan encoder reproduces libjpeg-turbo: the same
-//! RGB → YCbCr rounding, edge replication, box-averaged chroma with alternating bias, IJG
-//! "islow" forward DCT, exactly rounded quantisation, Annex K Huffman coding and libjpeg's
-//! "dummy" blocks at the right and bottom edges. Its entropy-coded data is byte for byte what
-//! Pillow writes for the same array, quality and subsampling (`tests/write.rs` checks 1–100,
-//! 4:4:4/4:2:2/4:2:0, gray, odd sizes). jpeg-encoder alone differs slightly: its 15-bit
-//! reciprocal quantiser rounds some coefficients differently, and its AVX2 DCT overflows on
-//! extreme 8×8 blocks, so progressive and optimised files carry marginally different (not
-//! worse: within 0.05 dB) coefficients than baseline ones.
+//! jpeg-encoder 0.7.1 with its `simd` feature picks AVX2 code for colour conversion and the
+//! forward DCT at run time (`is_x86_feature_detected!`, no `RUSTFLAGS` needed); this crate
+//! enables that feature. The alternatives on crates.io: `zenjpeg` is AGPL; `mozjpeg` and
+//! `turbojpeg` bind C libraries (cmake/nasm or a system libturbojpeg) and would make this backend
+//! opt-in; `jpegli` binds C++; zune-jpeg has no encoder. jpeg-encoder is the only well-kept pure
+//! Rust encoder, and its output matches libjpeg's (same quality scaling and tables: Pillow's q75
+//! and q90 files of the same image have the same size and PSNR to within 0.01 dB).
 //!
-//! Images of 1 Mpixel or more are cut into horizontal strips of whole MCU rows, one per core,
-//! encoded in parallel and joined with restart markers (`RST0..7`, interval = one strip, 2
-//! bytes per strip); Pillow decodes exactly the same pixels as from its own file. A
-//! `restart_interval` option is honoured by the same encoder on one thread.
-//!
-//! Speed: the scan encoder is safe, scalar Rust (no SIMD: this crate forbids `unsafe`, so it
-//! cannot use runtime-detected AVX2 like jpeg-encoder or libjpeg-turbo), and it costs about
-//! as much CPU per image as jpeg-encoder, about 3× libjpeg-turbo's SIMD code. With two strips
-//! on two cores the encode is therefore about 1.6–1.8× OpenCV's single-threaded libjpeg-turbo
-//! on a quiet machine, above the 1.5× target (numbers in `docs/formats/jpeg.md`). The
-//! alternatives on crates.io: `zenjpeg` is AGPL; `mozjpeg` and `turbojpeg` bind C libraries
-//! (cmake/nasm or a system libturbojpeg, neither installed here) and would make this backend
-//! opt-in; `jpegli` binds C++; zune-jpeg has no encoder.
+//! On its own it is about 2.7–3× slower than libjpeg-turbo (measured here on a 4096×3072 q90
+//! photo: 559 ms against Pillow's 205 ms on a heavily loaded machine; the anchors are
+//! ≈ 100–160 ms against ≈ 37–55 ms). So large baseline images (≥ 1 Mpixel, standard Huffman tables, no
+//! explicit restart interval) are cut into horizontal strips of whole MCU rows, one per core,
+//! encoded in parallel and joined with restart markers (`RST0..7`, interval = one strip). The
+//! result is byte-for-byte the file one encoder writes with that restart interval (a unit test
+//! checks this), and costs 2 bytes per strip. On an idle 2-core machine this should roughly halve
+//! the encode time (about 1.4–1.5× libjpeg-turbo); that was not measured, because the machine was
+//! never idle while this was written: the measurements and their caveats are in
+//! `docs/formats/jpeg.md`. Progressive and optimised-Huffman files are encoded on one thread.
 //!
 //! [zune-jpeg]: https://docs.rs/zune-jpeg
 //! [jpeg-encoder]: https://docs.rs/jpeg-encoder
@@ -144,7 +135,6 @@
 mod decode;
 mod encode;
 mod exif;
-mod fast;
 mod markers;
 mod options;
 
