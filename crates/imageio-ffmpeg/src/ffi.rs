@@ -770,3 +770,36 @@ pub(crate) fn u16_bytes_mut(v: &mut [u16]) -> &mut [u8] {
     // a valid `u16`, so writes through the byte view keep the `u16`s valid.
     unsafe { std::slice::from_raw_parts_mut(v.as_mut_ptr().cast::<u8>(), v.len() * 2) }
 }
+
+/// Faults in (zero-filled, writable) every page of a fresh output region (one frame) with one
+/// `madvise(MADV_POPULATE_WRITE)` call instead of one page fault per 4 KiB while the frame is
+/// written (a micro-benchmark here: 650 instead of 770 ms CPU to fill 830 MB). Advice only: on
+/// kernels without it (before 5.14) or other systems nothing happens; contents never change.
+pub(crate) fn prefault(buf: &mut [u8]) {
+    #[cfg(target_os = "linux")]
+    {
+        const PAGE: usize = 4096;
+        if buf.len() < 1 << 20 {
+            return;
+        }
+        let p = buf.as_mut_ptr() as usize;
+        let start = p.next_multiple_of(PAGE);
+        let end = (p + buf.len()) / PAGE * PAGE;
+        if end <= start {
+            return;
+        }
+        // SAFETY: the page-aligned range lies inside `buf`, which we borrow mutably; populating
+        // only allocates the pages (reading as zero, or keeping what was written), it never
+        // changes the buffer's contents or validity.
+        let r = unsafe {
+            libc::madvise(
+                start as *mut libc::c_void,
+                end - start,
+                libc::MADV_POPULATE_WRITE,
+            )
+        };
+        let _ = r; // advice: EINVAL on older kernels leaves the pages to be faulted lazily
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = buf;
+}

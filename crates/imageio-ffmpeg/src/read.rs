@@ -1178,7 +1178,9 @@ impl<'a> Reader<'a> {
         let shape = self.opts.format.frame_shape(h, w);
         self.limits.check_alloc(&shape, self.opts.format.dtype)?;
         let mut px = Pixels::zeroed(self.opts.format.dtype, shape.iter().product());
-        self.put_frame(dec, frame, px.slot(0, px.len()))?;
+        let mut slot = px.slot(0, px.len());
+        slot.prefault();
+        self.put_frame(dec, frame, slot)?;
         dec.next_index += 1;
         px.into_array(&shape).map(Some)
     }
@@ -1247,7 +1249,8 @@ impl<'a> Reader<'a> {
                 }
                 px.grow(per_frame);
             }
-            let slot = px.slot(got * per_frame, per_frame);
+            let mut slot = px.slot(got * per_frame, per_frame);
+            slot.prefault();
             let r = if direct {
                 self.put_frame(&mut dec, f, slot)
             } else {
@@ -1300,6 +1303,12 @@ enum Slot<'s> {
 }
 
 impl Slot<'_> {
+    /// Faults the slot's pages in at once, just before a frame is written to it (while the
+    /// decoder threads work on the next frames), see [`ffi::prefault`].
+    fn prefault(&mut self) {
+        ffi::prefault(self.bytes_mut());
+    }
+
     fn byte_len(&self) -> usize {
         match self {
             Slot::U8(v) => v.len(),
@@ -1324,7 +1333,8 @@ enum Pixels {
 }
 
 impl Pixels {
-    /// `n` zero samples.
+    /// `n` zero samples (zeroed allocations of this size come straight from the kernel, their
+    /// pages faulted in when first written, see [`Slot::prefault`]).
     fn zeroed(dtype: DType, n: usize) -> Self {
         match dtype {
             DType::U16 => Pixels::U16(vec![0u16; n]),
