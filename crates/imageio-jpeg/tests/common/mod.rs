@@ -1,28 +1,20 @@
 //! Shared helpers of the JPEG tests: paths, the reference Python, .npy files, manifest.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use imageio_core::{Index, Mode, NdArray, OpenArgs, Options, Resource};
 use imageio_jpeg as _;
 use serde_json::Value as J;
 
-pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
+pub use imageio_testutil::{python, workspace as root};
 
 pub fn fixtures() -> PathBuf {
-    root().join("fixtures/jpeg")
+    imageio_testutil::fixtures("jpeg")
 }
 
 pub fn manifest() -> J {
-    let text = std::fs::read_to_string(fixtures().join("manifest.json"))
-        .expect("fixtures/jpeg/manifest.json");
-    serde_json::from_str(&text).unwrap()
+    imageio_testutil::manifest("jpeg")
 }
 
 /// The manifest's cases.
@@ -30,33 +22,9 @@ pub fn cases() -> Vec<J> {
     manifest()["cases"].as_array().unwrap().clone()
 }
 
-/// The reference interpreter (fails, never skips, when missing).
-pub fn python() -> PathBuf {
-    if let Some(p) = std::env::var_os("IMAGEIO_TEST_PYTHON") {
-        return PathBuf::from(p);
-    }
-    let p = root().join("target/pyenv/bin/python");
-    assert!(
-        p.exists(),
-        "the reference Python is missing at {}: run `cargo xtask pyenv`",
-        p.display()
-    );
-    p
-}
-
 /// Runs `check_jpeg.py ARGS…` and parses its JSON line (panics with its output on failure).
 pub fn check_jpeg(args: &[&str]) -> J {
-    let out = Command::new(python())
-        .arg(root().join("xtask/python/check_jpeg.py"))
-        .args(args)
-        .output()
-        .expect("run check_jpeg.py");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "check_jpeg.py {args:?} failed: {stdout} {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = imageio_testutil::run_python("check_jpeg.py", args);
     serde_json::from_str(stdout.trim())
         .unwrap_or_else(|e| panic!("bad JSON from check_jpeg.py: {e}: {stdout}"))
 }
