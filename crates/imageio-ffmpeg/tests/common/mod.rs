@@ -1,7 +1,7 @@
 //! Shared helpers for the ffmpeg backend tests.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use imageio_core::{ImageFile, Mode, OpenArgs, Options, Resource};
@@ -67,23 +67,4 @@ pub fn psnr<T: Copy + Into<f64>>(a: &[T], b: &[T], peak: f64) -> f64 {
     }
 }
 
-/// The Python interpreter of the reference venv.
-pub fn python() -> PathBuf {
-    if let Some(p) = std::env::var_os("IMAGEIO_TEST_PYTHON") {
-        return PathBuf::from(p);
-    }
-    let p = workspace().join("target/pyenv/bin/python");
-    assert!(
-        p.exists(),
-        "{} is missing: run `cargo xtask pyenv`",
-        p.display()
-    );
-    p
-}
-
-pub fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
+pub use imageio_testutil::{python, workspace};
