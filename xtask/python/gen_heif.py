@@ -105,6 +105,41 @@ def case(name, index, arr, *, expect_from, note, max_abs_diff, **extra):
     }
 
 
+def single_image_cases(specs, *, fmt: str, seed_base: int, decoder: str):
+    """Write each spec (name, bits, alpha, save kwargs, lossless) with pillow-heif as `fmt` and
+    record what pillow-heif decodes."""
+    cases = []
+    for name, bits, alpha, kw, lossless in specs:
+        src = gradient_rgb(bits, seed=seed_base + bits)
+        if alpha:
+            src = np.concatenate([src, alpha_plane(bits)], axis=-1)
+        mode = ("RGBA" if alpha else "RGB") + ("" if bits == 8 else ";16")
+        data16 = src if bits == 8 else (src.astype(np.uint16) << (16 - bits))
+        pillow_heif.options.SAVE_HDR_TO_12_BIT = bits == 12
+        im = pillow_heif.from_bytes(mode=mode, size=(W, H), data=data16.tobytes())
+        buf = io.BytesIO()
+        im.save(buf, format=fmt, **kw)
+        pillow_heif.options.SAVE_HDR_TO_12_BIT = False
+        data = buf.getvalue()
+        save(name, data)
+        f, imgs = pillow_heif_decode(data)
+        (a, info, got_bits), = imgs
+        assert got_bits == bits, (name, got_bits)
+        if lossless:
+            assert np.array_equal(a, src), f"{name}: pillow-heif lossless round trip is not exact"
+        cases.append(
+            case(
+                name, None, a,
+                expect_from=f"pillow-heif decode{decoder}" + (" (== encoder input)" if lossless else ""),
+                note=f"pillow-heif save format={fmt} {kw}, {bits}-bit" + (" with alpha" if alpha else ""),
+                max_abs_diff=0 if lossless else 1,
+                bit_depth=bits, has_alpha=alpha, chroma=chroma_of(info), primary=True,
+                nclx_profile=nclx_of(info), n_images=1, primary_index=0,
+            )
+        )
+    return cases
+
+
 def heic_cases():
     cases = []
     specs = [
@@ -117,34 +152,7 @@ def heic_cases():
         ("heic_12bit_444_lossless.heic", 12, False, dict(quality=-1, chroma=444, matrix_coefficients=0), True),
         ("heic_12bit_alpha_q90.heic", 12, True, dict(quality=90, chroma=444), False),
     ]
-    for name, bits, alpha, kw, lossless in specs:
-        src = gradient_rgb(bits, seed=bits)
-        if alpha:
-            src = np.concatenate([src, alpha_plane(bits)], axis=-1)
-        mode = ("RGBA" if alpha else "RGB") + ("" if bits == 8 else ";16")
-        data16 = src if bits == 8 else (src.astype(np.uint16) << (16 - bits))
-        pillow_heif.options.SAVE_HDR_TO_12_BIT = bits == 12
-        im = pillow_heif.from_bytes(mode=mode, size=(W, H), data=data16.tobytes())
-        buf = io.BytesIO()
-        im.save(buf, **kw)
-        pillow_heif.options.SAVE_HDR_TO_12_BIT = False
-        data = buf.getvalue()
-        save(name, data)
-        f, imgs = pillow_heif_decode(data)
-        (a, info, got_bits), = imgs
-        assert got_bits == bits, (name, got_bits)
-        if lossless:
-            assert np.array_equal(a, src), f"{name}: pillow-heif lossless round trip is not exact"
-        cases.append(
-            case(
-                name, None, a,
-                expect_from="pillow-heif decode" + (" (== encoder input)" if lossless else ""),
-                note=f"pillow-heif save {kw}, {bits}-bit" + (" with alpha" if alpha else ""),
-                max_abs_diff=0 if lossless else 1,
-                bit_depth=bits, has_alpha=alpha, chroma=chroma_of(info), primary=True,
-                nclx_profile=nclx_of(info), n_images=1, primary_index=0,
-            )
-        )
+    cases += single_image_cases(specs, fmt="HEIF", seed_base=0, decoder="")
     # Gray (pillow-heif saves mode L as monochrome)
     g = gradient_rgb(8)[..., 1]
     buf = io.BytesIO()
@@ -214,34 +222,7 @@ def avif_cases():
         ("avif_10bit_444_lossless.avif", 10, False, dict(quality=-1, chroma=444, matrix_coefficients=0), True),
         ("avif_12bit_444_lossless.avif", 12, False, dict(quality=-1, chroma=444, matrix_coefficients=0), True),
     ]
-    for name, bits, alpha, kw, lossless in specs:
-        src = gradient_rgb(bits, seed=20 + bits)
-        if alpha:
-            src = np.concatenate([src, alpha_plane(bits)], axis=-1)
-        mode = ("RGBA" if alpha else "RGB") + ("" if bits == 8 else ";16")
-        data16 = src if bits == 8 else (src.astype(np.uint16) << (16 - bits))
-        pillow_heif.options.SAVE_HDR_TO_12_BIT = bits == 12
-        im = pillow_heif.from_bytes(mode=mode, size=(W, H), data=data16.tobytes())
-        buf = io.BytesIO()
-        im.save(buf, format="AVIF", **kw)
-        pillow_heif.options.SAVE_HDR_TO_12_BIT = False
-        data = buf.getvalue()
-        save(name, data)
-        f, imgs = pillow_heif_decode(data)
-        (a, info, got_bits), = imgs
-        assert got_bits == bits, (name, got_bits)
-        if lossless:
-            assert np.array_equal(a, src), f"{name}: pillow-heif lossless AVIF round trip is not exact"
-        cases.append(
-            case(
-                name, None, a,
-                expect_from="pillow-heif decode (aom)" + (" (== encoder input)" if lossless else ""),
-                note=f"pillow-heif save format=AVIF {kw}, {bits}-bit" + (" with alpha" if alpha else ""),
-                max_abs_diff=0 if lossless else 1,
-                bit_depth=bits, has_alpha=alpha, chroma=chroma_of(info), primary=True,
-                nclx_profile=nclx_of(info), n_images=1, primary_index=0,
-            )
-        )
+    cases += single_image_cases(specs, fmt="AVIF", seed_base=20, decoder=" (aom)")
     return cases
 
 
