@@ -732,12 +732,7 @@ impl<'a> Reader<'a> {
             }
             if let Some(packet) = dec.pending.take() {
                 dec.at_start = false;
-                Self::set_skip(dec, &packet);
-                match dec.decoder.send_packet(&packet) {
-                    Ok(()) => {}
-                    Err(ff::Error::InvalidData) => dec.decode_errors += 1,
-                    Err(e) => return Err(dec_err("decoding failed", e)),
-                }
+                Self::send(dec, &packet)?;
                 continue;
             }
             let mut packet = ff::Packet::empty();
@@ -753,12 +748,7 @@ impl<'a> Reader<'a> {
                                 dec.first_packet = Some(PacketId::of(&packet));
                             }
                         }
-                        Self::set_skip(dec, &packet);
-                        match dec.decoder.send_packet(&packet) {
-                            Ok(()) => {}
-                            Err(ff::Error::InvalidData) => dec.decode_errors += 1,
-                            Err(e) => return Err(dec_err("decoding failed", e)),
-                        }
+                        Self::send(dec, &packet)?;
                         break;
                     }
                     Err(e) => {
@@ -776,6 +766,20 @@ impl<'a> Reader<'a> {
                     }
                 }
             }
+        }
+    }
+
+    /// Sends one packet of our stream to the decoder (with [`Self::set_skip`] applied); packets
+    /// the decoder rejects as invalid are counted, not fatal.
+    fn send(dec: &mut Decoding<'a>, packet: &ff::Packet) -> Result<()> {
+        Self::set_skip(dec, packet);
+        match dec.decoder.send_packet(packet) {
+            Ok(()) => Ok(()),
+            Err(ff::Error::InvalidData) => {
+                dec.decode_errors += 1;
+                Ok(())
+            }
+            Err(e) => Err(dec_err("decoding failed", e)),
         }
     }
 
