@@ -107,15 +107,12 @@ pub(crate) fn open<'a>(req: Request<'a>) -> Result<Box<dyn Plugin + 'a>> {
         decoder: match req.options.get_str("decoder") {
             None | Some("auto") => None,
             Some(id) => {
-                let known: Vec<String> = lib()
-                    .decoder_descriptors(64, None)
-                    .iter()
-                    .map(|d| d.id().to_owned())
-                    .collect();
-                if !known.iter().any(|k| k == id) {
+                let known = crate::installed_decoders();
+                if !known.iter().any(|(k, _)| k == id) {
+                    let ids: Vec<&str> = known.iter().map(|(k, _)| k.as_str()).collect();
                     return Err(Error::invalid_argument(format!(
                         "decoder `{id}` is not installed; libheif has: {}",
-                        known.join(", ")
+                        ids.join(", ")
                     )));
                 }
                 Some(id.to_owned())

@@ -32,6 +32,15 @@ fn args(ext: Option<&str>, options: impl Into<Options>) -> OpenArgs {
     imageio_testutil::args(ext, options)
 }
 
+/// A manifest case's `index`: null is the default image, a number the n-th.
+fn case_index(c: &J) -> Index {
+    match &c["index"] {
+        J::Null => Index::Default,
+        J::Number(n) => Index::At(n.as_u64().unwrap() as usize),
+        other => panic!("{other}"),
+    }
+}
+
 fn write_images(ext: &str, images: &[&NdArray], options: impl Into<Options>) -> Vec<u8> {
     let mut w = open(
         Resource::ReturnBytes,
@@ -121,11 +130,7 @@ fn reference_fixtures_decode_to_the_reference_arrays() {
     for c in cases {
         let file = c["file"].as_str().unwrap();
         let bytes = std::fs::read(fixtures().join(file)).unwrap();
-        let index = match &c["index"] {
-            J::Null => Index::Default,
-            J::Number(n) => Index::At(n.as_u64().unwrap() as usize),
-            other => panic!("{other}"),
-        };
+        let index = case_index(c);
         // Read from bytes (sniffing).
         let got = read_bytes(&bytes, index);
         let shape: Vec<usize> = c["shape"]
@@ -683,20 +688,15 @@ fn hostile_inputs_give_errors_not_crashes() {
         };
         try_all(&good).unwrap();
         // Truncated copies: every length fails cleanly.
-        let step = (good.len() / 97).max(1);
-        for n in (0..good.len()).step_by(step).chain([good.len() - 1]) {
-            assert!(
-                try_all(&good[..n]).is_err(),
-                "{file} truncated to {n} bytes decoded"
-            );
+        use imageio_testutil::hostile;
+        for (what, bad) in hostile::truncations(&good, 97) {
+            let res = hostile::no_panic(&what, &bad, try_all);
+            assert!(res.is_err(), "{file} {what} decoded");
         }
         // Bit flips: may decode to garbage, must not crash.
         let mut errors = 0;
-        for k in 0..200usize {
-            let mut bad = good.clone();
-            let pos = (k * 7919) % bad.len();
-            bad[pos] ^= 1 << (k % 8);
-            if try_all(&bad).is_err() {
+        for (what, bad) in hostile::bit_flips(&good, 200, 7919) {
+            if hostile::no_panic(&what, &bad, try_all).is_err() {
                 errors += 1;
             }
         }
@@ -785,11 +785,7 @@ fn every_hevc_decoder_gives_the_same_pixels() {
     for c in m["cases"].as_array().unwrap() {
         let file = c["file"].as_str().unwrap();
         let bytes = std::fs::read(fixtures().join(file)).unwrap();
-        let index = match &c["index"] {
-            J::Null => Index::Default,
-            J::Number(n) => Index::At(n.as_u64().unwrap() as usize),
-            other => panic!("{other}"),
-        };
+        let index = case_index(c);
         let auto = read_bytes(&bytes, index);
         if file.ends_with(".avif") {
             // libheif treats the id as a preference: an HEVC decoder named for an AV1 image
