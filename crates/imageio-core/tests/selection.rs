@@ -119,6 +119,18 @@ fn args() -> OpenArgs {
     OpenArgs::default()
 }
 
+/// A toy-a writer to `<bytes>`.
+fn open_aaa_bytes() -> Result<imageio_core::ImageFile<'static>> {
+    open(
+        Resource::ReturnBytes,
+        Mode::Write,
+        &OpenArgs {
+            extension: Some(".aaa".into()),
+            ..args()
+        },
+    )
+}
+
 #[test]
 fn registry_is_sorted_and_consistent() {
     registry::check().unwrap();
@@ -263,15 +275,7 @@ fn options_are_validated_with_the_accepted_list() {
 #[test]
 fn bytes_out_and_foreign_extension() {
     let img = NdArray::from_shape_vec(&[1, 2], vec![7u8, 8]).unwrap();
-    let mut w = open(
-        Resource::ReturnBytes,
-        Mode::Write,
-        &OpenArgs {
-            extension: Some(".aaa".into()),
-            ..args()
-        },
-    )
-    .unwrap();
+    let mut w = open_aaa_bytes().unwrap();
     w.write(&img).unwrap();
     assert_eq!(w.close().unwrap().unwrap(), b"AAA\x07\x08");
     let dir = tempfile::tempdir().unwrap();
@@ -389,15 +393,7 @@ fn format_hint_applies_only_without_an_extension() {
 #[test]
 fn per_write_options_are_validated_and_refused_by_plugins_without_them() {
     let img = NdArray::from_shape_vec(&[1, 1], vec![7u8]).unwrap();
-    let mut f = open(
-        Resource::ReturnBytes,
-        Mode::Write,
-        &OpenArgs {
-            extension: Some(".aaa".into()),
-            ..args()
-        },
-    )
-    .unwrap();
+    let mut f = open_aaa_bytes().unwrap();
     // no options: same as write(); the report is empty
     let report = f.write_with_options(&img, None, Options::new()).unwrap();
     assert!(report.is_empty());
@@ -410,15 +406,7 @@ fn per_write_options_are_validated_and_refused_by_plugins_without_them() {
         e.contains("unknown option `nope`") && e.contains("fail_on_close"),
         "{e}"
     );
-    let mut f = open(
-        Resource::ReturnBytes,
-        Mode::Write,
-        &OpenArgs {
-            extension: Some(".aaa".into()),
-            ..args()
-        },
-    )
-    .unwrap();
+    let mut f = open_aaa_bytes().unwrap();
     // a known key: this plugin takes options only at open and says so instead of ignoring it
     let e = f
         .write_with_options(&img, None, Options::new().with("fail_on_close", false))
