@@ -998,16 +998,21 @@ impl<'a> Reader<'a> {
         Ok(())
     }
 
-    /// Decodes forward (from the current, known position) to frame `n` and returns it. Without
-    /// stateful filters, frames before `n` are decoded but not converted.
-    fn skip_to(&mut self, n: usize) -> Result<ff::frame::Video> {
+    /// The decoding state, restarted first when the position is unknown; put it back in
+    /// `self.dec` when done.
+    fn take_decoding(&mut self) -> Result<Decoding<'a>> {
         if self.position().is_none() {
             self.restart()?;
         }
-        let mut dec = self
-            .dec
+        self.dec
             .take()
-            .ok_or_else(|| Error::decoding("decoder closed"))?;
+            .ok_or_else(|| Error::decoding("decoder closed"))
+    }
+
+    /// Decodes forward (from the current, known position) to frame `n` and returns it. Without
+    /// stateful filters, frames before `n` are decoded but not converted.
+    fn skip_to(&mut self, n: usize) -> Result<ff::frame::Video> {
+        let mut dec = self.take_decoding()?;
         let stateless = !self.opts.stateful_filter();
         let r = loop {
             let at = dec.next_index;
@@ -1038,13 +1043,7 @@ impl<'a> Reader<'a> {
     }
 
     fn next_checked(&mut self, n: usize) -> Result<ff::frame::Video> {
-        if self.position().is_none() {
-            self.restart()?;
-        }
-        let mut dec = self
-            .dec
-            .take()
-            .ok_or_else(|| Error::decoding("decoder closed"))?;
+        let mut dec = self.take_decoding()?;
         let r = self.next_output(&mut dec);
         let at = dec.next_index;
         self.dec = Some(dec);
