@@ -169,10 +169,14 @@ impl NdArray {
         }
     }
 
-    /// An array of zeros.
+    /// An array of zeros (large ones backed by transparent huge pages, see
+    /// [`zeroed_vec`](crate::zeroed_vec)).
     pub fn zeros(dtype: DType, shape: &[usize]) -> NdArray {
         fn z<T: DynElement>(shape: &[usize]) -> NdArray {
-            T::wrap(ArrayD::from_elem(IxDyn(shape), T::default()))
+            let n = shape.iter().product();
+            let data = ArrayD::from_shape_vec(IxDyn(shape), crate::zeroed_vec::<T>(n))
+                .expect("the length is the product of the shape");
+            T::wrap(data)
         }
         match dtype {
             DType::Bool => z::<bool>(shape),

@@ -91,5 +91,8 @@ pub use resource::{
 };
 pub use value::{Metadata, Value};
 
+/// Large zeroed buffers with transparent huge pages (numpy's policy): decoders that fill a fresh
+/// output allocate it with this. See the `imageio-alloc` crate.
+pub use imageio_alloc::zeroed_vec;
 pub use inventory;
 pub use ndarray;
