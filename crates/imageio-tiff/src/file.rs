@@ -800,7 +800,8 @@ impl<'a> TiffFile<'a> {
     }
 }
 
-/// Allocates a zeroed array of `dtype`/`shape` and lets `f` fill its bytes (native order).
+/// Allocates a zeroed array of `dtype`/`shape` (huge pages for large ones: far fewer page faults
+/// while `f` fills it) and lets `f` fill its bytes (native order).
 pub(crate) fn fill(
     dtype: DType,
     shape: &[usize],
@@ -812,7 +813,7 @@ pub(crate) fn fill(
         .ok_or_else(|| Error::limits("array size overflows"))?;
     macro_rules! typed {
         ($t:ty) => {{
-            let mut v = vec![<$t>::default(); n];
+            let mut v = imageio_core::zeroed_vec::<$t>(n);
             f(bytemuck::cast_slice_mut(&mut v))?;
             NdArray::from_shape_vec(shape, v)
         }};
