@@ -11,6 +11,15 @@ Usage: check_tiff.py FILE [FILE ...]   (prints {"FILE": report, ...} on stdout)
          SPEC is a list of files, each a list of writes {"shape", "dtype", "kwargs"}; every file is
          written with one tifffile.TiffWriter and what each write returns with returnoffset=True
          is printed: [[offset, bytecount] or null, ...] per file (tifffile's own semantics).
+       check_tiff.py --tifffile-write SPEC.json
+         SPEC is a list of {"raw", "dtype", "shape", "kwargs", "out"}: each raw little-endian
+         array is written by tifffile.imwrite(out, array, **kwargs) (lists become tuples), to be
+         compared with our file of the same data and options; prints the list of outputs.
+       check_tiff.py --segments OUT.tif RAW DTYPE SHAPE_JSON KWARGS_JSON
+         tifffile writes the array to OUT.tif with the kwargs and prints the raw segments of
+         its pages as {"offsets", "bytecounts", "jpegtables", "shape", "dtype", "sha256"};
+         JPEG segments are also split into shared tables and abbreviated streams:
+         "split": {"jpegtables": hex, "segments": [hex, ...]} (what libtiff writes).
 
 A report has, per series, shape, dtype, sha256 (common.array_sha256), axes and kind, the
 SubIFD levels, the file flags, the first page's tags (description, software, datetime,
@@ -158,6 +167,81 @@ def jpeg_reference(spec_path):
     return out
 
 
+def tifffile_write(spec_path):
+    """tifffile's own files of the given arrays and options (the reference for ours)."""
+    import warnings
+
+    with open(spec_path) as fh:
+        spec = json.load(fh)
+    for item in spec:
+        a = np.fromfile(item["raw"], dtype=np.dtype(item["dtype"]).newbyteorder("<")).reshape(item["shape"])
+        kw = {k: tuple(v) if isinstance(v, list) else v for k, v in item["kwargs"].items()}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tifffile.imwrite(item["out"], a, **kw)
+    return [item["out"] for item in spec]
+
+
+def jpeg_split(streams):
+    """Split complete JPEG streams into shared tables (SOI DQT DHT EOI) and abbreviated streams
+    (SOI, the other segments, scan, EOI), like libtiff's JPEGTables layout; the tables of every
+    stream must be identical."""
+    tables = None
+    out = []
+    for s in streams:
+        assert s[:2] == b"\xff\xd8", "not a JPEG stream"
+        i = 2
+        tab = b""
+        rest = b""
+        while True:
+            marker = s[i:i + 2]
+            n = int.from_bytes(s[i + 2:i + 4], "big")
+            seg = s[i:i + 2 + n]
+            if marker in (b"\xff\xdb", b"\xff\xc4"):
+                tab += seg
+            elif marker == b"\xff\xda":
+                rest += s[i:]  # the scan to the end (EOI included)
+                break
+            elif marker[:1] == b"\xff" and 0xE0 <= marker[1] <= 0xEF:
+                pass  # APPn (JFIF) markers stay out of abbreviated TIFF streams
+            else:
+                rest += seg
+            i += 2 + n
+        if tables is None:
+            tables = tab
+        elif tables != tab:
+            raise ValueError("JPEG streams with different tables")
+        out.append(b"\xff\xd8" + rest)
+    return b"\xff\xd8" + (tables or b"") + b"\xff\xd9", out
+
+
+def segments(out, raw, dtype, shape, kwargs):
+    """tifffile writes the array; the raw segments of its pages, for copying with `segments`."""
+    import warnings
+
+    a = np.fromfile(raw, dtype=np.dtype(dtype).newbyteorder("<")).reshape(json.loads(shape))
+    kw = {k: tuple(v) if isinstance(v, list) else v for k, v in json.loads(kwargs).items()}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tifffile.imwrite(out, a, **kw)
+    with tifffile.TiffFile(out) as tf:
+        offsets = [int(o) for p in tf.pages for o in p.dataoffsets]
+        counts = [int(c) for p in tf.pages for c in p.databytecounts]
+        p0 = tf.pages[0]
+        res = {
+            "offsets": offsets, "bytecounts": counts,
+            "jpegtables": p0.jpegtables.hex() if p0.jpegtables is not None else None,
+            "shape": list(tf.series[0].shape), "dtype": str(tf.series[0].dtype),
+            "sha256": array_sha256(tf.series[0].asarray()),
+        }
+        if int(p0.compression) == 7:
+            with open(out, "rb") as fh:
+                data = fh.read()
+            tables, streams = jpeg_split([data[o:o + c] for o, c in zip(offsets, counts)])
+            res["split"] = {"jpegtables": tables.hex(), "segments": [s.hex() for s in streams]}
+    return res
+
+
 def summary(path, pages):
     """Flags, series shapes (without reading them) and the sha256 of the given pages only: for
     files too large to read whole."""
@@ -176,6 +260,12 @@ def main():
         return
     if sys.argv[1:2] == ["--jpeg-reference"]:
         json.dump(jpeg_reference(sys.argv[2]), sys.stdout)
+        return
+    if sys.argv[1:2] == ["--tifffile-write"]:
+        json.dump(tifffile_write(sys.argv[2]), sys.stdout)
+        return
+    if sys.argv[1:2] == ["--segments"]:
+        json.dump(segments(*sys.argv[2:7]), sys.stdout)
         return
     if sys.argv[1:2] == ["--returnoffset"]:
         json.dump(returnoffsets(sys.argv[2]), sys.stdout)

@@ -316,7 +316,8 @@ pub(crate) fn compress(compression: u16, src: &[u8], level: Option<i64>) -> Resu
 }
 
 /// One JPEG segment (a strip or tile) of u8 samples: `spp` 1 (grayscale) or 3 (RGB, stored as
-/// YCbCr with `subsampling` (h, v) like libjpeg under tifffile), quality `quality` (1..=100).
+/// YCbCr with `subsampling` (h, v) like libjpeg under tifffile; with `ycbcr_input` the samples
+/// are YCbCr already and are encoded without a colour transform), quality `quality` (1..=100).
 pub(crate) fn jpeg_encode(
     src: &[u8],
     width: usize,
@@ -324,6 +325,7 @@ pub(crate) fn jpeg_encode(
     spp: usize,
     quality: u8,
     subsampling: (u8, u8),
+    ycbcr_input: bool,
 ) -> Result<Vec<u8>> {
     use jpeg_encoder::{ChromaSubsamplingMethod, ColorType, Encoder, SamplingFactor};
     let (w, h) = match (u16::try_from(width), u16::try_from(rows)) {
@@ -336,6 +338,7 @@ pub(crate) fn jpeg_encode(
     };
     let color = match spp {
         1 => ColorType::Luma,
+        3 if ycbcr_input => ColorType::Ycbcr,
         3 => ColorType::Rgb,
         n => {
             return Err(Error::encoding(format!(

@@ -513,6 +513,21 @@ fn level(o: &Options) -> Result<Option<i64>> {
     }
 }
 
+/// `compressionargs={"outcolorspace": ...}` as a photometric code.
+fn outcolorspace(o: &Options) -> Result<Option<u16>> {
+    match o.get("compressionargs") {
+        Some(Value::Map(m)) => match m.get("outcolorspace") {
+            None => Ok(None),
+            Some(Value::Str(s)) => photometric_code(&s.to_ascii_lowercase()).map(Some),
+            Some(Value::Int(i)) => photometric_code(&i.to_string()).map(Some),
+            Some(v) => Err(Error::invalid_argument(format!(
+                "outcolorspace must be a photometric name or code, not {v:?}"
+            ))),
+        },
+        _ => Ok(None),
+    }
+}
+
 /// Some(1|2|3) or Some(0) for "true" (resolved per dtype later).
 fn predictor_value(o: &Options) -> Result<Option<u16>> {
     Ok(match o.get("predictor") {
@@ -932,6 +947,21 @@ impl TiffWriter {
         if photometric == 5 && planar.is_none() {
             planar = Some(1);
         }
+        // YCbCr: three samples, contiguous or separate like tifffile decides
+        if photometric == 6 && planar.is_none() && ndim >= 3 {
+            let sep = if flag("volumetric") && ndim >= 4 {
+                ndim - 4
+            } else {
+                ndim - 3
+            };
+            planar = Some(if shape[ndim - 1] == 3 {
+                1
+            } else if shape[sep] == 3 || shape[ndim - 1] > shape[sep] {
+                2
+            } else {
+                1
+            });
+        }
         let volumetric = flag("volumetric");
         let mut spp = 1usize;
         let need = if planar == Some(2) && volumetric {
@@ -958,9 +988,10 @@ impl TiffWriter {
                 shape[ndim - if volumetric { 4 } else { 3 }]
             };
         }
-        if photometric == 2 && spp < 3 {
+        if matches!(photometric, 2 | 6) && spp < 3 {
+            let name = if photometric == 2 { "rgb" } else { "ycbcr" };
             return Err(Error::invalid_argument(format!(
-                "photometric rgb needs 3 or more samples, the data have {spp}"
+                "photometric {name} needs 3 or more samples, the data have {spp}"
             )));
         }
         if matches!(photometric, 3) && colormap.is_none() {
@@ -1106,7 +1137,11 @@ impl TiffWriter {
             None => rows_total.max(1),
         };
         // JPEG: u8 grayscale or RGB; contiguous RGB is stored as subsampled YCbCr (tifffile)
-        let mut jpeg_params = (75u8, (1u8, 1u8));
+        let mut jpeg_params = JpegParams {
+            quality: 75,
+            subsampling: (1, 1),
+            ycbcr_input: false,
+        };
         let mut jpeg_ycbcr = false;
         let mut rps = rps;
         if comp == 7 {
@@ -1124,11 +1159,6 @@ impl TiffWriter {
                 return Err(Error::invalid_argument(format!(
                     "JPEG compression needs grayscale or RGB data, not {seg_spp} samples per pixel"
                 )));
-            }
-            if photometric == 6 {
-                return Err(Error::invalid_argument(
-                    "JPEG: give RGB data (photometric rgb); it is stored as YCbCr",
-                ));
             }
             let q = lvl.unwrap_or(75);
             if !(1..=100).contains(&q) {
@@ -1149,7 +1179,25 @@ impl TiffWriter {
                     }
                 },
             };
-            jpeg_ycbcr = photometric == 2 && seg_spp == 3;
+            // contiguous RGB is converted to YCbCr; YCbCr input (photometric ycbcr) is encoded
+            // as it is, without a colour transform (tifffile's colorspace=YCBCR)
+            jpeg_ycbcr = matches!(photometric, 2 | 6) && seg_spp == 3;
+            match outcolorspace(&o)? {
+                None | Some(6) if jpeg_ycbcr => {}
+                None => {}
+                Some(c) if jpeg_ycbcr => {
+                    return Err(Error::invalid_argument(format!(
+                        "JPEG outcolorspace {c} is not supported: only ycbcr (6, tifffile's \
+                         default); jpeg-encoder always writes a JFIF (YCbCr) stream with \
+                         luma/chroma quantization tables and cannot store untransformed RGB"
+                    )));
+                }
+                Some(_) => {
+                    return Err(Error::invalid_argument(
+                        "JPEG outcolorspace applies to contiguous RGB or YCbCr data only",
+                    ));
+                }
+            }
             // subsampling applies to contiguous RGB only (tifffile ignores it otherwise)
             let ss = if jpeg_ycbcr {
                 ss.unwrap_or((2, 2))
@@ -1169,10 +1217,18 @@ impl TiffWriter {
                     rps = (rps.div_ceil(ms) * ms).min(rows_total);
                 }
             }
-            jpeg_params = (q as u8, ss);
+            jpeg_params = JpegParams {
+                quality: q as u8,
+                subsampling: ss,
+                ycbcr_input: photometric == 6,
+            };
         } else if o.contains("subsampling") {
             return Err(Error::invalid_argument(
                 "subsampling applies to JPEG compression only",
+            ));
+        } else if outcolorspace(&o)?.is_some() {
+            return Err(Error::invalid_argument(
+                "compressionargs `outcolorspace` applies to JPEG compression only",
             ));
         }
         // contiguous / truncate
@@ -1361,10 +1417,27 @@ impl TiffWriter {
                 "extrasamples given but the data have no extra samples",
             ));
         }
-        if jpeg_ycbcr {
-            let (h, v) = jpeg_params.1;
+        // YCbCrSubSampling and ReferenceBlackWhite (required for YCbCr) like tifffile: the JPEG
+        // subsampling for JPEG-compressed contiguous RGB/YCbCr, else (1, 1) for YCbCr data
+        let ycbcr_tags = if jpeg_ycbcr {
+            Some(jpeg_params.subsampling)
+        } else if photometric == 6 {
+            Some((1, 1))
+        } else {
+            None
+        };
+        let extratag_532 = o.get_list("extratags").is_some_and(|l| {
+            l.iter().any(|t| {
+                t.as_list()
+                    .and_then(|t| t.first())
+                    .and_then(Value::as_int)
+                    == Some(532)
+            })
+        });
+        if let Some((h, v)) = ycbcr_tags {
             base.push(self.tag_u(&f, 530, 3, &[h as u64, v as u64]));
-            // ReferenceBlackWhite, required for YCbCr
+        }
+        if ycbcr_tags.is_some() && !extratag_532 {
             let bytes: Vec<u8> = [0u32, 1, 255, 1, 128, 1, 255, 1, 128, 1, 255, 1]
                 .iter()
                 .flat_map(|&x| self.u32b(&f, x))
@@ -2182,8 +2255,18 @@ struct Enc {
     lvl: Option<i64>,
     predictor: u16,
     swap: bool,
-    /// JPEG: quality and (h, v) chroma subsampling ((1, 1) for grayscale)
-    jpeg: (u8, (u8, u8)),
+    jpeg: JpegParams,
+}
+
+/// JPEG encoding parameters of a series.
+#[derive(Clone, Copy)]
+struct JpegParams {
+    /// 1..=100
+    quality: u8,
+    /// (h, v) chroma subsampling ((1, 1) for grayscale and separate planes)
+    subsampling: (u8, u8),
+    /// the 3 samples are YCbCr already (photometric ycbcr): no colour transform
+    ycbcr_input: bool,
 }
 
 /// One segment: (plane, first row, rows or tile depth, x0, width, tile rows).
@@ -2262,8 +2345,17 @@ impl Enc {
         }
         if self.comp == 7 {
             let rows = buf.len() / seg_row.max(1);
-            let (q, ss) = self.jpeg;
-            return codecs::jpeg_encode(&buf, w, rows, seg_spp, q, ss).map(Cow::Owned);
+            let j = self.jpeg;
+            return codecs::jpeg_encode(
+                &buf,
+                w,
+                rows,
+                seg_spp,
+                j.quality,
+                j.subsampling,
+                j.ycbcr_input,
+            )
+            .map(Cow::Owned);
         }
         if self.predictor == 2 {
             for row in buf.chunks_exact_mut(seg_row) {
