@@ -199,7 +199,7 @@ impl<'a> PngReader<'a> {
             && layout.trns_rgb.is_none()
             && size % 2 == 0;
         let buf = if direct16 {
-            let mut v = vec![0u16; size / 2];
+            let mut v = imageio_core::zeroed_vec::<u16>(size / 2);
             let out = reader
                 .next_frame(bytemuck::cast_slice_mut(&mut v))
                 .map_err(png_err)?;
@@ -213,7 +213,7 @@ impl<'a> PngReader<'a> {
             }
             Buf::U16(v)
         } else {
-            let mut raw = vec![0u8; size];
+            let mut raw = imageio_core::zeroed_vec::<u8>(size);
             let out = reader.next_frame(&mut raw).map_err(png_err)?;
             layout.convert(raw, out.line_size, out.width as usize, out.height as usize)
         };

@@ -16,8 +16,8 @@ pub(crate) enum Buf {
 impl Buf {
     pub(crate) fn zeros(dtype: DType, len: usize) -> Buf {
         match dtype {
-            DType::U16 => Buf::U16(vec![0; len]),
-            _ => Buf::U8(vec![0; len]),
+            DType::U16 => Buf::U16(imageio_core::zeroed_vec(len)),
+            _ => Buf::U8(imageio_core::zeroed_vec(len)),
         }
     }
 
