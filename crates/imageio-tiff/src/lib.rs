@@ -368,6 +368,13 @@ pub const WRITE_OPTIONS: &[O] = &[
         "approximate bytes of image data compressed per parallel batch",
     ),
     O::new(
+        "segments",
+        K::List,
+        "per write, with shape/dtype and an image without elements: the series' data as \
+         pre-encoded strips/tiles (bytes, file order, written verbatim) or as page arrays \
+         (tile arrays when tiled), like tifffile's data iterators",
+    ),
+    O::new(
         "axes",
         K::Str,
         "axes letters of the data (stored in the shaped/ImageJ/OME metadata)",

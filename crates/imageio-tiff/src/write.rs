@@ -3,7 +3,7 @@
 use std::io::{Read, Seek, SeekFrom, Write};
 
 use imageio_core::{
-    DType, Error, Metadata, NdView, Options, Plugin, Request, Result, SinkWriter, Value,
+    DType, Error, Metadata, NdArray, NdView, Options, Plugin, Request, Result, SinkWriter, Value,
 };
 use rayon::prelude::*;
 
@@ -80,6 +80,55 @@ impl TiffWriteOptions {
     /// [`ImageFile::write_with_options`](imageio_core::ImageFile::write_with_options).
     pub fn returnoffset(self, b: bool) -> Self {
         self.set("returnoffset", b)
+    }
+    /// Pre-encoded strips or tiles of the whole series in file order (tifffile's iterator of
+    /// bytes), written verbatim: use with [`empty`](Self::empty) (the series' shape and dtype),
+    /// an image without elements, and the `compression`/`predictor`/`tile`/`jpegtables` the
+    /// segments were encoded with.
+    ///
+    /// ```
+    /// use imageio_core::{Mode, NdArray, OpenArgs, Resource};
+    /// use imageio_tiff::TiffWriteOptions;
+    ///
+    /// let strips = vec![vec![1u8; 8], vec![2u8; 8]]; // two uncompressed strips of 2 rows
+    /// let opts = TiffWriteOptions::new().empty(&[4, 4], imageio_core::DType::U8).rowsperstrip(2);
+    /// let args = OpenArgs { plugin: Some("tiff".into()), ..Default::default() };
+    /// let mut w = imageio_core::open(Resource::ReturnBytes, Mode::Write, &args)?;
+    /// let nothing = NdArray::zeros(imageio_core::DType::U8, &[0]);
+    /// w.write_with_options(&nothing, None, opts.segment_bytes(strips))?;
+    /// let bytes = w.close()?.unwrap();
+    /// let mut r = imageio_core::open(bytes.as_slice().into(), Mode::Read, &args)?;
+    /// let a = r.read(imageio_core::Index::Default)?;
+    /// assert_eq!(a.to_le_bytes(), [[1u8; 8], [2u8; 8]].concat());
+    /// # Ok::<(), imageio_core::Error>(())
+    /// ```
+    pub fn segment_bytes(self, segments: Vec<Vec<u8>>) -> Self {
+        self.set(
+            "segments",
+            Value::List(segments.into_iter().map(Value::Bytes).collect()),
+        )
+    }
+    /// The series' data as arrays (tifffile's iterator of arrays): one per page, or with
+    /// [`tile`](Self::tile) one per tile of every page (incomplete tiles are zero-padded); use
+    /// with [`empty`](Self::empty) and an image without elements. The arrays are encoded with
+    /// the write's compression.
+    pub fn segment_arrays(self, arrays: Vec<NdArray>) -> Self {
+        self.set(
+            "segments",
+            Value::List(arrays.into_iter().map(Value::Array).collect()),
+        )
+    }
+    /// Rows per strip.
+    pub fn rowsperstrip(self, n: i64) -> Self {
+        self.set("rowsperstrip", n)
+    }
+    /// Append this write's pages to the previous series (page-by-page streaming).
+    pub fn contiguous(self, b: bool) -> Self {
+        self.set("contiguous", b)
+    }
+    /// JPEGTables bytes, written verbatim.
+    pub fn jpegtables(self, tables: Vec<u8>) -> Self {
+        self.set("jpegtables", Value::Bytes(tables))
     }
     /// Approximate bytes of image data compressed per parallel batch.
     pub fn buffersize(self, n: i64) -> Self {
@@ -281,6 +330,11 @@ pub(crate) fn open<'a>(req: Request<'a>) -> Result<Box<dyn Plugin + 'a>> {
                 .build()
                 .ok();
         }
+    }
+    if opts.contains("segments") {
+        return Err(Error::invalid_argument(
+            "`segments` describe one write: give them to write_with_options",
+        ));
     }
     // validate per-write options once, early, with a dummy check of the combinations
     validate_combinations(&opts, w.flavour)?;
@@ -1243,7 +1297,24 @@ impl TiffWriter {
             && tile.is_none_or(|(td, tl, tw)| {
                 tl == height && tw == width && (!volumetric || td == depth)
             });
-        if empty && !mappable {
+        // `segments`: the data of this (shape/dtype) write come from a list of pre-encoded
+        // strips/tiles or of page/tile arrays (tifffile's `data` iterator)
+        let seg_list = o.get_list("segments");
+        if seg_list.is_some() {
+            if !empty {
+                return Err(Error::invalid_argument(
+                    "`segments` need an image without elements and the `shape` and `dtype` \
+                     options (the series' shape and dtype)",
+                ));
+            }
+            if truncate || zero_size {
+                return Err(Error::invalid_argument(
+                    "`segments` cannot be used with `truncate` or zero-size data",
+                ));
+            }
+        }
+        let empty_fill = empty && seg_list.is_none();
+        if empty_fill && !mappable {
             return Err(Error::invalid_argument(
                 "cannot write an empty (shape/dtype only) series that is compressed, packed, \
                  bilevel or tiled (tifffile: cannot write non-contiguous empty file)",
@@ -1427,12 +1498,8 @@ impl TiffWriter {
             None
         };
         let extratag_532 = o.get_list("extratags").is_some_and(|l| {
-            l.iter().any(|t| {
-                t.as_list()
-                    .and_then(|t| t.first())
-                    .and_then(Value::as_int)
-                    == Some(532)
-            })
+            l.iter()
+                .any(|t| t.as_list().and_then(|t| t.first()).and_then(Value::as_int) == Some(532))
         });
         if let Some((h, v)) = ycbcr_tags {
             base.push(self.tag_u(&f, 530, 3, &[h as u64, v as u64]));
@@ -1589,7 +1656,7 @@ impl TiffWriter {
         // all data first, pages back to back (tifffile's layout: uncompressed series stay
         // contiguous, which tifffile relies on), then the IFDs
         let mut page_segs: Vec<(Vec<u64>, Vec<u64>)> = Vec::with_capacity(npages);
-        if empty {
+        if empty_fill {
             // tifffile's `write(None, shape=, dtype=)`: the pages exist, their (uncompressed,
             // contiguous) data are zeros, left as a hole in the file where the sink allows it
             let a = if continuing { 1 } else { align };
@@ -1628,8 +1695,13 @@ impl TiffWriter {
             predictor,
             swap,
             jpeg: jpeg_params,
+            volumetric,
         };
         let jobs = enc.jobs();
+        let source = match seg_list {
+            None => Source::Data,
+            Some(l) => Source::parse(l, &enc, &jobs, npages, &page_shape, dtype)?,
+        };
         // compressed segments are made in parallel, `buffersize` input bytes per batch, and
         // written as each batch completes (bounded memory for large series)
         let buffersize = match o.get_int("buffersize") {
@@ -1642,8 +1714,23 @@ impl TiffWriter {
             None => DEFAULT_BUFFERSIZE,
         };
         let parallel = comp != 1 && jobs.len() > 1;
-        for pi in (0..npages).filter(|_| !empty) {
-            let page = &raw[pi * page_in..(pi + 1) * page_in];
+        for pi in (0..npages).filter(|_| !empty_fill) {
+            let page_owned;
+            let page: &[u8] = match &source {
+                Source::Pages(list) => {
+                    page_owned = native_bytes(list[pi]);
+                    &page_owned
+                }
+                _ => &raw[pi * page_in..(pi + 1) * page_in],
+            };
+            let nj = jobs.len();
+            let make = |k: usize| -> Result<std::borrow::Cow<'_, [u8]>> {
+                match &source {
+                    Source::Bytes(b) => Ok(std::borrow::Cow::Borrowed(b[pi * nj + k])),
+                    Source::Tiles(t) => enc.encode_tile_array(t[pi * nj + k], pi * nj + k),
+                    _ => enc.encode(page, &jobs[k]),
+                }
+            };
             let mut offs = Vec::with_capacity(jobs.len().max(1));
             let mut counts = Vec::with_capacity(jobs.len().max(1));
             if jobs.is_empty() {
@@ -1654,21 +1741,13 @@ impl TiffWriter {
             let batch_list = if parallel {
                 batches(&enc, &jobs, buffersize)
             } else {
-                vec![&jobs[..]]
+                vec![0..jobs.len()]
             };
             for batch in batch_list {
                 let segs: Vec<std::borrow::Cow<'_, [u8]>> = if parallel && batch.len() > 1 {
-                    self.run(|| {
-                        batch
-                            .par_iter()
-                            .map(|j| enc.encode(page, j))
-                            .collect::<Result<_>>()
-                    })?
+                    self.run(|| batch.into_par_iter().map(make).collect::<Result<_>>())?
                 } else {
-                    batch
-                        .iter()
-                        .map(|j| enc.encode(page, j))
-                        .collect::<Result<_>>()?
+                    batch.map(make).collect::<Result<_>>()?
                 };
                 for s in &segs {
                     let k = offs.len();
@@ -1696,7 +1775,6 @@ impl TiffWriter {
             if continuing {
                 if let Some(c) = self.contig.as_mut() {
                     c.count += 1;
-                    c.end = self.pos;
                 }
                 // contiguous pages are still written as IFDs (like tifffile)
             }
@@ -1805,6 +1883,10 @@ impl TiffWriter {
         }
         // contiguous bookkeeping
         if continuing {
+            // the next write continues the series only when nothing was written in between
+            let end = self.pos;
+            let c = self.contig.as_mut().unwrap();
+            c.end = end;
             let c = self.contig.as_ref().unwrap();
             let mut full = vec![c.count];
             full.extend_from_slice(&c.page_shape);
@@ -2240,6 +2322,7 @@ impl TiffWriter {
 }
 
 /// How the segments (strips or tiles) of one page are made.
+#[derive(Clone, Copy)]
 struct Enc {
     dtype: DType,
     width: usize,
@@ -2256,6 +2339,7 @@ struct Enc {
     predictor: u16,
     swap: bool,
     jpeg: JpegParams,
+    volumetric: bool,
 }
 
 /// JPEG encoding parameters of a series.
@@ -2301,6 +2385,64 @@ impl Enc {
             }
         }
         jobs
+    }
+
+    /// Stored (uncompressed, packed) bytes of one segment.
+    fn stored_bytes(&self, j: &Job) -> usize {
+        let row = (j.4 * self.seg_spp * self.bps as usize).div_ceil(8);
+        match self.tile {
+            None => j.2 * row,
+            Some(_) => j.2 * j.5 * row,
+        }
+    }
+
+    /// Encodes one tile given as an array (tifffile's iterator of tiles): shape
+    /// ([depth,] length, width[, samples]) at most the tile shape, zero-padded to it.
+    fn encode_tile_array(&self, a: &NdArray, k: usize) -> Result<std::borrow::Cow<'static, [u8]>> {
+        let (td, tl, tw) = self.tile.unwrap_or((1, 1, 1));
+        let spp = self.seg_spp;
+        let mut target = vec![tl, tw, spp];
+        if self.volumetric {
+            target.insert(0, td);
+        }
+        let mut s = a.shape().to_vec();
+        if s.len() + 1 == target.len() && spp == 1 {
+            s.push(1);
+        }
+        if s.len() != target.len()
+            || s.iter().zip(&target).any(|(a, b)| a > b)
+            || s[s.len() - 1] != spp
+        {
+            return Err(Error::invalid_argument(format!(
+                "`segments`: tile {k} of shape {:?} does not fit the tile shape {target:?}",
+                a.shape()
+            )));
+        }
+        if !self.volumetric {
+            s.insert(0, 1);
+        }
+        let isz = self.dtype.size();
+        let src = native_bytes(a);
+        let (sd, sl, sw) = (s[0], s[1], s[2]);
+        let mut buf = vec![0u8; td * tl * tw * spp * isz];
+        let (srow, drow) = (sw * spp * isz, tw * spp * isz);
+        for z in 0..sd {
+            for y in 0..sl {
+                buf[(z * tl + y) * drow..][..srow]
+                    .copy_from_slice(&src[(z * sl + y) * srow..][..srow]);
+            }
+        }
+        let one = Enc {
+            width: tw,
+            height: tl,
+            depth: td,
+            rows_total: td * tl,
+            planes: 1,
+            ..*self
+        };
+        Ok(std::borrow::Cow::Owned(
+            one.encode(&buf, &(0, 0, td, 0, tw, tl))?.into_owned(),
+        ))
     }
 
     /// Input bytes of one segment (for batching).
@@ -2380,22 +2522,131 @@ impl Enc {
     }
 }
 
-/// Splits `jobs` into consecutive batches of about `buffersize` input bytes (at least one job).
-fn batches<'j>(enc: &Enc, jobs: &'j [Job], buffersize: usize) -> Vec<&'j [Job]> {
+/// Splits `jobs` into consecutive batches (index ranges) of about `buffersize` input bytes (at
+/// least one job).
+fn batches(enc: &Enc, jobs: &[Job], buffersize: usize) -> Vec<std::ops::Range<usize>> {
     let mut out = Vec::new();
     let (mut start, mut acc) = (0, 0usize);
     for (i, j) in jobs.iter().enumerate() {
         acc += enc.job_bytes(j);
         if acc >= buffersize {
-            out.push(&jobs[start..=i]);
+            out.push(start..i + 1);
             start = i + 1;
             acc = 0;
         }
     }
     if start < jobs.len() {
-        out.push(&jobs[start..]);
+        out.push(start..jobs.len());
     }
     out
+}
+
+/// Where the data of one write come from.
+enum Source<'a> {
+    /// the image (or zeros for an empty write)
+    Data,
+    /// pre-encoded strips/tiles of all pages, in file order, written verbatim
+    Bytes(Vec<&'a [u8]>),
+    /// one array per page
+    Pages(Vec<&'a NdArray>),
+    /// one array per tile of every page (tifffile's tile order), zero-padded when incomplete
+    Tiles(Vec<&'a NdArray>),
+}
+
+impl<'a> Source<'a> {
+    /// The `segments` option of a shape/dtype write: a list of bytes (pre-encoded segments) or
+    /// of arrays (pages, or tiles when the series is tiled), checked against the series.
+    fn parse(
+        list: &'a [Value],
+        enc: &Enc,
+        jobs: &[Job],
+        npages: usize,
+        page_shape: &[usize],
+        dtype: DType,
+    ) -> Result<Source<'a>> {
+        let kind = if enc.tile.is_some() {
+            "tiles"
+        } else {
+            "strips"
+        };
+        if list.iter().all(|v| matches!(v, Value::Bytes(_))) && !list.is_empty() {
+            let b: Vec<&[u8]> = list.iter().filter_map(Value::as_bytes).collect();
+            let want = npages * jobs.len();
+            if b.len() != want {
+                return Err(Error::invalid_argument(format!(
+                    "`segments`: {} pre-encoded segments given, the series has {want} \
+                     ({npages} page(s) x {} {kind})",
+                    b.len(),
+                    jobs.len()
+                )));
+            }
+            if enc.comp == 1 {
+                // uncompressed segments must have exactly their size (tifffile checks the total)
+                for (k, s) in b.iter().enumerate() {
+                    let n = enc.stored_bytes(&jobs[k % jobs.len()]);
+                    if s.len() != n {
+                        return Err(Error::invalid_argument(format!(
+                            "`segments`: uncompressed segment {k} has {} bytes, not {n}",
+                            s.len()
+                        )));
+                    }
+                }
+            }
+            return Ok(Source::Bytes(b));
+        }
+        let arrays: Vec<&NdArray> = list
+            .iter()
+            .map(|v| match v {
+                Value::Array(a) => Ok(a),
+                _ => Err(Error::invalid_argument(
+                    "`segments` must be a list of bytes (pre-encoded strips/tiles) or a list \
+                     of arrays (pages, or tiles of a tiled series)",
+                )),
+            })
+            .collect::<Result<_>>()?;
+        if let Some((k, a)) = arrays.iter().enumerate().find(|(_, a)| a.dtype() != dtype) {
+            return Err(Error::invalid_argument(format!(
+                "`segments`: array {k} is {}, the series is {dtype}",
+                a.dtype()
+            )));
+        }
+        if enc.tile.is_some() {
+            let want = npages * jobs.len();
+            if arrays.len() != want {
+                return Err(Error::invalid_argument(format!(
+                    "`segments`: {} tiles given, the series has {want} ({npages} page(s) x {} \
+                     tiles)",
+                    arrays.len(),
+                    jobs.len()
+                )));
+            }
+            return Ok(Source::Tiles(arrays));
+        }
+        if arrays.len() != npages {
+            return Err(Error::invalid_argument(format!(
+                "`segments`: {} page arrays given, the series has {npages} pages",
+                arrays.len()
+            )));
+        }
+        let n: usize = page_shape.iter().product();
+        if let Some((k, a)) = arrays.iter().enumerate().find(|(_, a)| a.len() != n) {
+            return Err(Error::invalid_argument(format!(
+                "`segments`: page array {k} of shape {:?} does not hold a page of shape \
+                 {page_shape:?}",
+                a.shape()
+            )));
+        }
+        Ok(Source::Pages(arrays))
+    }
+}
+
+/// An array's elements in native byte order, C order.
+fn native_bytes(a: &NdArray) -> Vec<u8> {
+    if cfg!(target_endian = "big") {
+        image_native(&a.view())
+    } else {
+        a.to_le_bytes()
+    }
 }
 
 fn xml_escape(s: &str) -> String {

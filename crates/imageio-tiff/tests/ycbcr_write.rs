@@ -23,7 +23,8 @@ fn photo(h: usize, w: usize) -> Vec<u8> {
             let (fx, fy) = (x as f64 / w as f64, y as f64 / h as f64);
             let r = 40.0 + 150.0 * fx + 30.0 * (fy * 9.0).sin() + n;
             let g = 60.0 + 120.0 * fy + 40.0 * (fx * 7.0 + fy * 3.0).cos() + n;
-            let b = 90.0 + 80.0 * (1.0 - fx) * fy + 50.0 * ((fx - 0.5).hypot(fy - 0.5) * 12.0).sin();
+            let b =
+                90.0 + 80.0 * (1.0 - fx) * fy + 50.0 * ((fx - 0.5).hypot(fy - 0.5) * 12.0).sin();
             for c in [r, g, b] {
                 v.push(c.clamp(0.0, 255.0) as u8);
             }
@@ -122,7 +123,11 @@ fn ycbcr_input_like_tifffile() {
     let ycc = NdArray::from_shape_vec(&[h, w, 3], to_ycbcr(&rgb)).unwrap();
     let ycc_planar = {
         let v = ycc.as_array::<u8>().unwrap();
-        NdArray::from(v.permuted_axes(vec![2, 0, 1]).as_standard_layout().to_owned())
+        NdArray::from(
+            v.permuted_axes(vec![2, 0, 1])
+                .as_standard_layout()
+                .to_owned(),
+        )
     };
     let two = NdArray::stack(vec![ycc.clone(), ycc.clone()]).unwrap();
     let jpeg90 = |extra: J| {
@@ -135,7 +140,12 @@ fn ycbcr_input_like_tifffile() {
     };
     // (name, data, tifffile kwargs = our options, lossy)
     let cases: Vec<(String, NdArray, J, bool)> = vec![
-        ("raw_contig".into(), ycc.clone(), json!({"photometric": "ycbcr"}), false),
+        (
+            "raw_contig".into(),
+            ycc.clone(),
+            json!({"photometric": "ycbcr"}),
+            false,
+        ),
         (
             "raw_separate_strips".into(),
             ycc_planar.clone(),
@@ -213,7 +223,11 @@ fn ycbcr_input_like_tifffile() {
         if !lossy {
             assert_eq!(so["sha256"], st["sha256"], "{name}: pixels differ");
             assert_eq!(so["shape"], J::from(a.shape().to_vec()), "{name}");
-            assert_eq!(so["sha256"], J::from(a.sha256_hex()), "{name}: not the input");
+            assert_eq!(
+                so["sha256"],
+                J::from(a.sha256_hex()),
+                "{name}: not the input"
+            );
             continue;
         }
         // tifffile decodes JPEG YCbCr to RGB: compare both decodes with the source RGB
@@ -227,7 +241,10 @@ fn ycbcr_input_like_tifffile() {
         };
         let (p, p_ref) = (psnr(&reference, &dec_o), psnr(&reference, &dec_t));
         eprintln!("{name}: ours {p:.2} dB, tifffile's {p_ref:.2} dB");
-        assert!(p >= p_ref - 0.3, "{name}: PSNR {p:.2} vs tifffile's {p_ref:.2}");
+        assert!(
+            p >= p_ref - 0.3,
+            "{name}: PSNR {p:.2} vs tifffile's {p_ref:.2}"
+        );
         assert!(p >= 35.0, "{name}: PSNR {p:.2}");
     }
 }
