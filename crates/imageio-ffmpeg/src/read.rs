@@ -1336,12 +1336,13 @@ enum Pixels {
 }
 
 impl Pixels {
-    /// `n` zero samples (zeroed allocations of this size come straight from the kernel, their
-    /// pages faulted in when first written, see [`Slot::prefault`]).
+    /// `n` zero samples (zeroed allocations of this size come straight from the kernel, with
+    /// transparent huge pages advised; their pages are faulted in when first written, see
+    /// [`Slot::prefault`]).
     fn zeroed(dtype: DType, n: usize) -> Self {
         match dtype {
-            DType::U16 => Pixels::U16(vec![0u16; n]),
-            _ => Pixels::U8(vec![0u8; n]),
+            DType::U16 => Pixels::U16(imageio_core::zeroed_vec(n)),
+            _ => Pixels::U8(imageio_core::zeroed_vec(n)),
         }
     }
     fn len(&self) -> usize {
