@@ -3,9 +3,13 @@
 
 use imageio_core::ndarray::{ArrayD, Axis, IxDyn, Slice};
 use imageio_core::{DType, Error, Limits, Result};
+#[cfg(not(feature = "turbo"))]
 use zune_jpeg::JpegDecoder;
+#[cfg(not(feature = "turbo"))]
 use zune_jpeg::zune_core::bytestream::ZCursor;
+#[cfg(not(feature = "turbo"))]
 use zune_jpeg::zune_core::colorspace::ColorSpace;
+#[cfg(not(feature = "turbo"))]
 use zune_jpeg::zune_core::options::DecoderOptions;
 
 use crate::markers::Header;
@@ -104,6 +108,7 @@ impl Stored {
     }
 }
 
+#[cfg(not(feature = "turbo"))]
 fn zerr(e: zune_jpeg::errors::DecodeErrors) -> Error {
     Error::decoding(format!("JPEG: {e}"))
 }
@@ -145,6 +150,71 @@ pub(crate) fn decode(
         ));
     }
 
+    let (mut buf, post) = decode_raw(data, stored, mode, h, w, strict, limits)?;
+    let buf = match post {
+        Post::None => buf,
+        Post::GrayToCmyk => buf.iter().flat_map(|&l| [0, 0, 0, 255 - l]).collect(),
+        Post::RgbToGray => buf
+            .chunks_exact(3)
+            .map(|p| rgb_to_l(p[0], p[1], p[2]))
+            .collect(),
+        Post::RgbToCmyk => buf
+            .chunks_exact(3)
+            .flat_map(|p| [255 - p[0], 255 - p[1], 255 - p[2], 0])
+            .collect(),
+        Post::InvertAll => {
+            buf.iter_mut().for_each(|v| *v = 255 - *v);
+            buf
+        }
+        Post::CmykToRgb => buf.chunks_exact(4).flat_map(cmyk_to_rgb).collect(),
+        Post::CmykToGray => buf
+            .chunks_exact(4)
+            .map(|p| {
+                let [r, g, b] = cmyk_to_rgb(p);
+                rgb_to_l(r, g, b)
+            })
+            .collect(),
+        Post::YcckToCmyk => {
+            for p in buf.chunks_exact_mut(4) {
+                let (r, g, b) = ycc_to_rgb(p[0], p[1], p[2]);
+                p[0] = r;
+                p[1] = g;
+                p[2] = b;
+                p[3] = 255 - p[3];
+            }
+            buf
+        }
+    };
+    ArrayD::from_shape_vec(IxDyn(&out_shape), buf)
+        .map_err(|e| Error::decoding(format!("JPEG: {e}")))
+}
+
+/// What follows the decoder's output (some variants are used by one backend only).
+#[allow(dead_code)]
+enum Post {
+    None,
+    /// Stored (Adobe-inverted) CMYK → RGB with Pillow's `cmyk2rgb`.
+    CmykToRgb,
+    /// Stored CMYK → RGB → L, like Pillow's `convert("RGB").convert("L")`.
+    CmykToGray,
+    GrayToCmyk,
+    RgbToGray,
+    RgbToCmyk,
+    InvertAll,
+    YcckToCmyk,
+}
+
+/// zune-jpeg: decodes into the layout `post` expects.
+#[cfg(not(feature = "turbo"))]
+fn decode_raw(
+    data: &[u8],
+    stored: Stored,
+    mode: Mode,
+    h: usize,
+    w: usize,
+    strict: bool,
+    limits: &Limits,
+) -> Result<(Vec<u8>, Post)> {
     // What zune-jpeg should produce, and what we do afterwards.
     let (zune_out, post) = match (stored, mode) {
         (Stored::Gray, Mode::Gray) => (ColorSpace::Luma, Post::None),
@@ -182,44 +252,54 @@ pub(crate) fn decode(
     }
     let mut buf = vec![0u8; size];
     dec.decode_into(&mut buf).map_err(zerr)?;
-
-    let buf = match post {
-        Post::None => buf,
-        Post::GrayToCmyk => buf.iter().flat_map(|&l| [0, 0, 0, 255 - l]).collect(),
-        Post::RgbToGray => buf
-            .chunks_exact(3)
-            .map(|p| rgb_to_l(p[0], p[1], p[2]))
-            .collect(),
-        Post::RgbToCmyk => buf
-            .chunks_exact(3)
-            .flat_map(|p| [255 - p[0], 255 - p[1], 255 - p[2], 0])
-            .collect(),
-        Post::InvertAll => {
-            buf.iter_mut().for_each(|v| *v = 255 - *v);
-            buf
-        }
-        Post::YcckToCmyk => {
-            for p in buf.chunks_exact_mut(4) {
-                let (r, g, b) = ycc_to_rgb(p[0], p[1], p[2]);
-                p[0] = r;
-                p[1] = g;
-                p[2] = b;
-                p[3] = 255 - p[3];
-            }
-            buf
-        }
-    };
-    ArrayD::from_shape_vec(IxDyn(&out_shape), buf)
-        .map_err(|e| Error::decoding(format!("JPEG: {e}")))
+    Ok((buf, post))
 }
 
-enum Post {
-    None,
-    GrayToCmyk,
-    RgbToGray,
-    RgbToCmyk,
-    InvertAll,
-    YcckToCmyk,
+/// libjpeg-turbo (feature `turbo`): decodes into the layout `post` expects. libjpeg gives gray,
+/// RGB, or CMYK as stored (YCCK converted to CMYK); Pillow's conversions follow.
+#[cfg(feature = "turbo")]
+fn decode_raw(
+    data: &[u8],
+    stored: Stored,
+    mode: Mode,
+    h: usize,
+    w: usize,
+    strict: bool,
+    limits: &Limits,
+) -> Result<(Vec<u8>, Post)> {
+    use crate::turbo::Format;
+    let (format, post) = match (stored, mode) {
+        (Stored::Gray, Mode::Gray) => (Format::Gray, Post::None),
+        (Stored::Gray, Mode::Rgb) => (Format::Rgb, Post::None),
+        (Stored::Gray, Mode::Cmyk) => (Format::Gray, Post::GrayToCmyk),
+        (Stored::Color, Mode::Rgb) => (Format::Rgb, Post::None),
+        (Stored::Color, Mode::Gray) => (Format::Rgb, Post::RgbToGray),
+        (Stored::Color, Mode::Cmyk) => (Format::Rgb, Post::RgbToCmyk),
+        (Stored::Cmyk | Stored::Ycck, Mode::Rgb) => (Format::Cmyk, Post::CmykToRgb),
+        (Stored::Cmyk | Stored::Ycck, Mode::Gray) => (Format::Cmyk, Post::CmykToGray),
+        (Stored::Cmyk | Stored::Ycck, Mode::Cmyk) => (Format::Cmyk, Post::InvertAll),
+    };
+    let size = h
+        .checked_mul(w)
+        .and_then(|n| n.checked_mul(format.channels()))
+        .ok_or_else(|| Error::decoding("JPEG size overflows"))?;
+    limits.check_bytes(size as u64)?;
+    let mut buf = vec![0u8; size];
+    crate::turbo::decompress(data, w, h, format, strict, &mut buf)?;
+    Ok((buf, post))
+}
+
+#[cfg_attr(not(feature = "turbo"), allow(dead_code))]
+/// Pillow's `cmyk2rgb` applied to stored (Adobe-inverted) CMYK `s`: Pillow's CMYK value is
+/// `255 − s`, so with `nk = s_K`, `R = nk − round(Pillow_C × nk / 255)` (Pillow's `MULDIV255`).
+fn cmyk_to_rgb(s: &[u8]) -> [u8; 3] {
+    let nk = u32::from(s[3]);
+    let muldiv255 = |a: u32| {
+        let t = a * nk + 128;
+        ((t >> 8) + t) >> 8
+    };
+    let ch = |v: u8| (nk - muldiv255(255 - u32::from(v)).min(nk)) as u8;
+    [ch(s[0]), ch(s[1]), ch(s[2])]
 }
 
 /// The array shape for an `h × w` image in `mode`.
@@ -235,6 +315,7 @@ fn rgb_to_l(r: u8, g: u8, b: u8) -> u8 {
     ((u32::from(r) * 19595 + u32::from(g) * 38470 + u32::from(b) * 7471 + 0x8000) >> 16) as u8
 }
 
+#[cfg_attr(feature = "turbo", allow(dead_code))]
 /// JFIF YCbCr → RGB (libjpeg's full-range conversion, rounded, clamped).
 fn ycc_to_rgb(y: u8, cb: u8, cr: u8) -> (u8, u8, u8) {
     let (y, cb, cr) = (f32::from(y), f32::from(cb) - 128.0, f32::from(cr) - 128.0);

@@ -3,9 +3,9 @@
 use std::borrow::Cow;
 
 use imageio_core::{Error, NdView, Options, Result, Value};
-use jpeg_encoder::{
-    ChromaSubsamplingMethod, ColorType, Encoder, PixelDensity, PixelDensityUnit, SamplingFactor,
-};
+#[cfg(not(feature = "turbo"))]
+use jpeg_encoder::{ChromaSubsamplingMethod, Encoder, PixelDensity, PixelDensityUnit};
+use jpeg_encoder::{ColorType, SamplingFactor};
 
 use crate::markers;
 
@@ -143,9 +143,11 @@ fn pixels<'v>(image: &'v NdView<'_>) -> Result<(u16, u16, ColorType, Cow<'v, [u8
 pub(crate) fn encode(image: &NdView<'_>, s: &Settings) -> Result<Vec<u8>> {
     let (h, w, color, data) = pixels(image)?;
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let one =
+        |rows: &[u8], rh: u16, restart: Option<u16>| encode_one(rows, rh, w, color, s, restart);
     let mut out = match strips(h, w, color, s, threads) {
-        Some(plan) => encode_strips(&data, w, color, s, &plan)?,
-        None => encode_whole(&data, h, w, color, s, s.restart_interval)?,
+        Some(plan) => encode_strips(&data, w, color, &plan, &|c, rh| one(c, rh, None))?,
+        None => one(&data, h, s.restart_interval)?,
     };
     if let Some(c) = &s.comment {
         markers::insert_comment(&mut out, c)?;
@@ -153,6 +155,54 @@ pub(crate) fn encode(image: &NdView<'_>, s: &Settings) -> Result<Vec<u8>> {
     Ok(out)
 }
 
+/// One complete file from one encoder: jpeg-encoder (default build).
+#[cfg(not(feature = "turbo"))]
+fn encode_one(
+    data: &[u8],
+    h: u16,
+    w: u16,
+    color: ColorType,
+    s: &Settings,
+    restart: Option<u16>,
+) -> Result<Vec<u8>> {
+    encode_whole(data, h, w, color, s, restart)
+}
+
+/// One complete file from one encoder: libjpeg-turbo (feature `turbo`). libjpeg-turbo writes
+/// the JFIF header (with the density), the ICC profile (APP2 chunks) and the image; the EXIF
+/// APP1 segment is inserted right after the JFIF header, where Pillow puts it.
+#[cfg(feature = "turbo")]
+fn encode_one(
+    data: &[u8],
+    h: u16,
+    w: u16,
+    color: ColorType,
+    s: &Settings,
+    restart: Option<u16>,
+) -> Result<Vec<u8>> {
+    let sampling = match (color, s.sampling) {
+        (ColorType::Luma, _) => None,
+        (_, SamplingFactor::R_4_4_4) => Some((1, 1)),
+        (_, SamplingFactor::R_4_2_2) => Some((2, 1)),
+        _ => Some((2, 2)),
+    };
+    let c = crate::turbo::Compress {
+        quality: s.quality,
+        sampling,
+        progressive: s.progressive,
+        optimize: s.optimize,
+        restart_interval: restart,
+        dpi: s.dpi,
+        icc: s.icc.as_deref(),
+    };
+    let mut out = crate::turbo::compress(data, usize::from(w), usize::from(h), &c)?;
+    if let Some(exif) = &s.exif {
+        markers::insert_exif(&mut out, exif)?;
+    }
+    Ok(out)
+}
+
+#[cfg(not(feature = "turbo"))]
 fn encoder<'w>(
     out: &'w mut Vec<u8>,
     s: &Settings,
@@ -182,10 +232,12 @@ fn encoder<'w>(
     Ok(enc)
 }
 
+#[cfg(not(feature = "turbo"))]
 fn eerr(e: jpeg_encoder::EncodingError) -> Error {
     Error::encoding(format!("JPEG: {e}"))
 }
 
+#[cfg(not(feature = "turbo"))]
 fn encode_whole(
     data: &[u8],
     h: u16,
@@ -244,8 +296,8 @@ fn encode_strips(
     data: &[u8],
     w: u16,
     color: ColorType,
-    s: &Settings,
     plan: &Plan,
+    encode_one: &(dyn Fn(&[u8], u16) -> Result<Vec<u8>> + Sync),
 ) -> Result<Vec<u8>> {
     let row_bytes = w as usize * if color == ColorType::Luma { 1 } else { 3 };
     let chunks: Vec<&[u8]> = data.chunks(plan.rows * row_bytes).collect();
@@ -257,7 +309,7 @@ fn encode_strips(
                 scope.spawn(move || {
                     group
                         .iter()
-                        .map(|c| encode_whole(c, (c.len() / row_bytes) as u16, w, color, s, None))
+                        .map(|c| encode_one(c, (c.len() / row_bytes) as u16))
                         .collect::<Vec<_>>()
                 })
             })
@@ -373,8 +425,9 @@ mod tests {
             for threads in [2, 3, 7] {
                 let plan =
                     strips(h, w, color, &s, threads).expect("large baseline image: parallel");
-                let par = encode_strips(&data, w, color, &s, &plan).unwrap();
-                let one = encode_whole(&data, h, w, color, &s, Some(plan.interval)).unwrap();
+                let enc = |c: &[u8], rh: u16| encode_one(c, rh, w, color, &s, None);
+                let par = encode_strips(&data, w, color, &plan, &enc).unwrap();
+                let one = encode_one(&data, h, w, color, &s, Some(plan.interval)).unwrap();
                 assert!(
                     par == one,
                     "{color:?} {sampling:?} {threads} threads: files differ"

@@ -129,7 +129,7 @@
 //! [zune-jpeg]: https://docs.rs/zune-jpeg
 //! [jpeg-encoder]: https://docs.rs/jpeg-encoder
 //! [kamadak-exif]: https://docs.rs/kamadak-exif
-#![forbid(unsafe_code)]
+#![cfg_attr(not(feature = "turbo"), forbid(unsafe_code))]
 #![warn(missing_docs)]
 
 mod decode;
@@ -137,6 +137,8 @@ mod encode;
 mod exif;
 mod markers;
 mod options;
+#[cfg(feature = "turbo")]
+mod turbo;
 
 use imageio_core::{
     DType, Error, ImageProperties, Index, Limits, Metadata, NdArray, NdView, OptionKind,
@@ -196,9 +198,14 @@ const WRITE_OPTIONS: &[OptionSpec] = &[
     ),
 ];
 
+#[cfg(not(feature = "turbo"))]
+const DESCRIPTION: &str = "JPEG (zune-jpeg decoder, jpeg-encoder encoder; pure Rust)";
+#[cfg(feature = "turbo")]
+const DESCRIPTION: &str = "JPEG (libjpeg-turbo 3.1 decoder and encoder, feature `turbo`)";
+
 submit_plugin!(PluginDescriptor {
     name: "jpeg",
-    description: "JPEG (zune-jpeg decoder, jpeg-encoder encoder; pure Rust)",
+    description: DESCRIPTION,
     extensions: &[".jpg", ".jpeg", ".jpe", ".jfif"],
     priority: 10,
     can_read: true,

@@ -255,3 +255,32 @@ pub(crate) fn insert_comment(jpeg: &mut Vec<u8>, comment: &[u8]) -> Result<()> {
     jpeg.splice(pos..pos, seg);
     Ok(())
 }
+
+/// Inserts an EXIF APP1 segment (`Exif\0\0` + TIFF data; the prefix is added when `exif` lacks
+/// it) right after the JFIF APP0 segment of an encoded file (or after SOI when there is none).
+#[cfg_attr(not(feature = "turbo"), allow(dead_code))]
+pub(crate) fn insert_exif(jpeg: &mut Vec<u8>, exif: &[u8]) -> Result<()> {
+    const PREFIX: &[u8] = b"Exif\0\0";
+    let tiff = exif.strip_prefix(PREFIX).unwrap_or(exif);
+    let len = PREFIX.len() + tiff.len() + 2;
+    if len > 65535 {
+        return Err(Error::invalid_argument(format!(
+            "JPEG EXIF data holds at most 65527 bytes of TIFF data, this one has {}",
+            tiff.len()
+        )));
+    }
+    let mut pos = 2;
+    if jpeg.len() >= pos + 4 && jpeg[pos] == 0xFF && jpeg[pos + 1] == 0xE0 {
+        pos += 2 + be16(jpeg, pos + 2) as usize;
+    }
+    if pos > jpeg.len() {
+        return Err(Error::encoding("JPEG: unexpected encoder output"));
+    }
+    let mut seg = Vec::with_capacity(len + 2);
+    seg.extend_from_slice(&[0xFF, 0xE1]);
+    seg.extend_from_slice(&(len as u16).to_be_bytes());
+    seg.extend_from_slice(PREFIX);
+    seg.extend_from_slice(tiff);
+    jpeg.splice(pos..pos, seg);
+    Ok(())
+}

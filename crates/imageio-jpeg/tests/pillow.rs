@@ -9,11 +9,20 @@ use serde_json::Value as J;
 
 /// Tolerance for one-channel data (gray, luma, CMYK): zune-jpeg's IDCT differs from
 /// libjpeg-turbo's ISLOW IDCT by at most one level on rare samples.
+#[cfg(not(feature = "turbo"))]
 const MAX_DELTA_PLANE: u8 = 2;
 /// Tolerance for YCbCr → RGB: a one-level chroma IDCT difference becomes up to 1.772 levels in B
 /// and 1.402 in R, and zune-jpeg's fancy upsampling rounds twice where libjpeg-turbo rounds once
 /// (see docs/formats/jpeg.md for the measured values).
+#[cfg(not(feature = "turbo"))]
 const MAX_DELTA_COLOUR: u8 = 5;
+/// With the `turbo` feature the decoder is libjpeg-turbo with Pillow's settings (ISLOW IDCT,
+/// fancy upsampling) and the conversions are Pillow's, so the pixels must be identical (the
+/// issue's bound is 2; Pillow is pinned in xtask/python/requirements.txt).
+#[cfg(feature = "turbo")]
+const MAX_DELTA_PLANE: u8 = 0;
+#[cfg(feature = "turbo")]
+const MAX_DELTA_COLOUR: u8 = 0;
 
 fn meta_of(path: &std::path::Path, options: Options, exclude_applied: bool) -> Metadata {
     let args = OpenArgs {
