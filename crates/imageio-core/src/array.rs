@@ -390,8 +390,17 @@ impl<'a> NdView<'a> {
     /// the hasher in small chunks: no copy of the whole image is made.
     pub fn sha256_hex(&self) -> String {
         fn feed<T: Element>(a: &ArrayViewD<'_, T>, h: &mut Sha256) {
-            let mut chunk: Vec<T> = Vec::with_capacity(8192);
             let mut bytes = Vec::with_capacity(8192 * T::DTYPE.size());
+            if let Some(s) = a.as_slice() {
+                // C-contiguous: little-endian bytes straight from the slice, chunk by chunk
+                for part in s.chunks(8192) {
+                    bytes.clear();
+                    T::extend_le_bytes(part, &mut bytes);
+                    h.update(&bytes);
+                }
+                return;
+            }
+            let mut chunk: Vec<T> = Vec::with_capacity(8192);
             for v in a.iter() {
                 chunk.push(*v);
                 if chunk.len() == chunk.capacity() {
@@ -430,6 +439,25 @@ mod tests {
             .map(|b| format!("{b:02x}"))
             .collect();
         assert_eq!(a.sha256_hex(), expected);
+    }
+
+    #[test]
+    fn sha256_of_contiguous_and_strided_views_is_the_c_order_bytes() {
+        // more than one 8192-element chunk, and a transposed (non-contiguous) view
+        let v: Vec<u32> = (0..3 * 10_000u32).map(|x| x.wrapping_mul(2_654_435_761)).collect();
+        let a = NdArray::from_shape_vec(&[3, 10_000], v.clone()).unwrap();
+        let want = |bytes: &[u8]| -> String {
+            Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+        };
+        assert_eq!(a.sha256_hex(), want(&a.to_le_bytes()));
+        let arr = a.as_array::<u32>().unwrap();
+        let mut tb = Vec::new();
+        for x in arr.t().iter() {
+            tb.extend_from_slice(&x.to_le_bytes());
+        }
+        let tv = NdView::U32(arr.t().into_dyn());
+        assert_eq!(tv.sha256_hex(), want(&tb));
+        assert_ne!(tv.sha256_hex(), a.sha256_hex());
     }
 
     #[test]
