@@ -73,7 +73,11 @@ mod tests {
                 *b = (i % 251) as u8 + 1;
             }
             for (i, b) in v.iter().enumerate() {
-                let want = if i % 4093 == 0 { (i % 251) as u8 + 1 } else { 0 };
+                let want = if i % 4093 == 0 {
+                    (i % 251) as u8 + 1
+                } else {
+                    0
+                };
                 assert_eq!(*b, want);
             }
         }
@@ -113,7 +117,10 @@ mod tests {
                 flagged = true;
             }
         }
-        assert!(flagged, "no mapping of the 16 MiB buffer carries the huge-page advice");
+        assert!(
+            flagged,
+            "no mapping of the 16 MiB buffer carries the huge-page advice"
+        );
         drop(v);
     }
 }
