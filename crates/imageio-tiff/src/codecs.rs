@@ -301,18 +301,35 @@ pub(crate) fn compress(compression: u16, src: &[u8], level: Option<i64>) -> Resu
             .map_err(|e| Error::encoding(format!("LZW: {e}"))),
         8 | 32946 => deflate(src, level.unwrap_or(6)),
         32773 => Ok(packbits_encode(src)),
-        50000 => {
-            use ruzstd::encoding::CompressionLevel as L;
-            // ruzstd (pure Rust) implements only its fastest level: every level > 0 maps to it
-            let lvl = if level.unwrap_or(3) <= 0 {
-                L::Uncompressed
-            } else {
-                L::Fastest
-            };
-            Ok(ruzstd::encoding::compress_to_vec(src, lvl))
-        }
+        50000 => zstd_compress(src, level),
         c => Err(Error::encoding(format!("cannot compress with scheme {c}"))),
     }
+}
+
+/// zstd at `level` through libzstd (feature `libzstd`) as imagecodecs calls it under tifffile:
+/// no level, 0 or a negative level mean libzstd's default 3 (imagecodecs ignores negative
+/// levels; measured), levels above libzstd's maximum (22) are clamped to it.
+#[cfg(feature = "libzstd")]
+fn zstd_compress(src: &[u8], level: Option<i64>) -> Result<Vec<u8>> {
+    /// imagecodecs' (and libzstd's) default level: what tifffile writes without a level.
+    const ZSTD_DEFAULT_LEVEL: i64 = 3;
+    let max = *zstd::compression_level_range().end() as i64;
+    let lvl = match level {
+        Some(l) if l > 0 => l.min(max),
+        _ => ZSTD_DEFAULT_LEVEL,
+    } as i32;
+    zstd::bulk::compress(src, lvl).map_err(|e| Error::encoding(format!("zstd: {e}")))
+}
+
+/// zstd through ruzstd (pure Rust), which implements only its fastest level (about libzstd's
+/// level 1): every `level` is written with it (documented; the files are valid zstd, read by
+/// tifffile, only larger than at tifffile's default level 3).
+#[cfg(not(feature = "libzstd"))]
+fn zstd_compress(src: &[u8], _level: Option<i64>) -> Result<Vec<u8>> {
+    Ok(ruzstd::encoding::compress_to_vec(
+        src,
+        ruzstd::encoding::CompressionLevel::Fastest,
+    ))
 }
 
 /// One JPEG segment (a strip or tile) of u8 samples: `spp` 1 (grayscale) or 3 (RGB, stored as
