@@ -108,13 +108,44 @@
 //!   unpacked, untiled data. A `shape` that does not match non-empty data is an error. Zero-size
 //!   data are written as one (0, 0) page whose description keeps the shape (tifffile).
 //! * **JPEG** (`compression="jpeg"`, quality from `level`/`compressionargs`, default 75 like
-//!   libjpeg): uint8 grayscale or RGB only (tifffile also writes 12-bit; not supported here).
+//!   libjpeg): uint8 grayscale, RGB or YCbCr only (tifffile also writes 12-bit JPEG; not here,
+//!   see below).
 //!   Contiguous RGB is stored as YCbCr with `subsampling` (default (2, 2); (1, 1), (2, 1),
 //!   (4, 1)), the YCbCrSubSampling and ReferenceBlackWhite tags and rows per strip rounded to the
 //!   MCU height, like tifffile; each strip/tile is a complete JPEG stream (jpeg-encoder, with
 //!   libjpeg's box-filter chroma downsampling: tifffile/libjpeg decode our files with the same
 //!   PSNR as tifffile's own JPEG TIFFs). `jpegtables` is written verbatim to the JPEGTables tag,
 //!   as tifffile does. A predictor with JPEG is refused, as in tifffile.
+//! * **`photometric="ycbcr"`** (data that are YCbCr samples already), as tifffile writes it:
+//!   with JPEG, contiguous YCbCr is encoded **without a colour transform** (jpeg-encoder's
+//!   `ColorType::Ycbcr`, tifffile's `colorspace=YCBCR`) with `subsampling` and the
+//!   YCbCrSubSampling/ReferenceBlackWhite tags; separate planes are one grayscale JPEG per
+//!   plane. Without JPEG the samples are stored as they are with YCbCrSubSampling (1, 1) and
+//!   ReferenceBlackWhite (unless `extratags` has tag 532), like tifffile. tifffile decodes our
+//!   files to the same pixels as its own (JPEG: the same PSNR). The JPEG `outcolorspace`
+//!   compression argument accepts only `ycbcr` (tifffile's default): jpeg-encoder always writes
+//!   a JFIF (YCbCr) stream with luma/chroma quantization tables and has no way to store
+//!   untransformed RGB components, so `outcolorspace="rgb"` is refused with an error rather
+//!   than written as a file that decodes differently.
+//! * **12-bit JPEG is refused** (uint16 data with JPEG is an error). No well-kept Rust crate
+//!   encodes it: jpeg-encoder writes 8-bit baseline/progressive only, zune-jpeg (our decoder)
+//!   refuses any precision but 8 ("can only parse 8-bit images"), the `turbojpeg` crate exposes
+//!   only libjpeg-turbo's 8-bit API, `mozjpeg` builds 8-bit libjpeg, and the one pure-Rust codec
+//!   with 12-bit code (`zenjpeg`) is AGPL-licensed, which this MIT/Apache project cannot use.
+//!   (Checked in November 2026.)
+//! * **`segments`** (tifffile's `data` as an iterator of bytes or of arrays): with an empty
+//!   write (an image without elements plus `shape` and `dtype`), `segments` holds the data of
+//!   the whole series. A list of bytes is the pre-encoded strips or tiles of every page in file
+//!   order, written verbatim: they must match the write's `compression`, `predictor`, `tile`,
+//!   `rowsperstrip`, `subsampling` and `jpegtables` (abbreviated JPEG streams with shared
+//!   tables work like libtiff's); a wrong count, or an uncompressed segment of the wrong size,
+//!   is an error. A list of arrays is one array per page, or with `tile` one array per tile
+//!   of every page in tifffile's order (plane, depth, row, column), incomplete tiles
+//!   zero-padded like tifffile; they are encoded by us with the write's options
+//!   ([`TiffWriteOptions::segment_bytes`], [`TiffWriteOptions::segment_arrays`]). Options are
+//!   values, so the list is in memory: for page-by-page streaming of large series use
+//!   **`contiguous`**: N writes of a page with `contiguous=true` make one series of N pages,
+//!   exactly what tifffile's iterator of pages writes (tested against it).
 //! * `buffersize`: compressed segments are made in parallel batches of about that many input
 //!   bytes (default 512 MiB, tifffile's) and written as each batch completes.
 //! * `maxworkers`: threads for compression (a private pool; 0/absent: rayon's).
@@ -131,7 +162,13 @@
 //! * The default Software tag is `imageio-rs` (not `tifffile.py`: we did not write it).
 //! * The default photometric follows imageio's plugin: a last axis of 3 or 4 → RGB; else a third
 //!   last axis of 3 or 4 → RGB planar (like tifffile today) unless `axes` says otherwise.
-//! * zstd writing uses ruzstd, which only has its fastest level: every `level` > 0 maps to it.
+//! * zstd writing: the default build uses ruzstd (pure Rust), which implements only its
+//!   fastest level (about libzstd's level 1): **every `level` is written at that one level**
+//!   (the files are valid and tifffile reads them; they are larger than tifffile's default
+//!   level-3 files, about 30 % on a 16-bit test image). The opt-in `libzstd` feature
+//!   (libzstd vendored and built by the `zstd`/`zstd-sys` crates) gives imagecodecs' levels:
+//!   default 3, levels 1–22 as given (above 22 clamped), 0 and negative levels mean the
+//!   default 3 as in imagecodecs; file sizes equal tifffile's at each level (±1 byte).
 //! * Deflate is written at tifffile's default level 6 with zlib-rs (levels 0–9), or, with the
 //!   opt-in `libdeflate` feature (facade feature `tiff-libdeflate`), with libdeflate like
 //!   tifffile (levels 0–12): the same file size as tifffile's and about half zlib-rs' encode
@@ -262,7 +299,8 @@ pub const WRITE_OPTIONS: &[O] = &[
     O::new(
         "compressionargs",
         K::Any,
-        "codec arguments: a map with `level`, or the level as a number",
+        "codec arguments: a map with `level` (and for JPEG `outcolorspace`: ycbcr only), or the \
+         level as a number",
     ),
     O::new(
         "level",

@@ -1201,7 +1201,8 @@ impl TiffWriter {
         if comp == 7 {
             if dtype != DType::U8 {
                 return Err(Error::invalid_argument(format!(
-                    "JPEG compression needs uint8 data, not {dtype} (12-bit JPEG is not supported)"
+                    "JPEG compression needs uint8 data, not {dtype} (12-bit JPEG is not supported: \
+                     no usable Rust JPEG encoder writes 12-bit samples)"
                 )));
             }
             if volumetric || tile.is_some_and(|t| t.0 > 1) {
@@ -1741,7 +1742,7 @@ impl TiffWriter {
             let batch_list = if parallel {
                 batches(&enc, &jobs, buffersize)
             } else {
-                vec![0..jobs.len()]
+                std::iter::once(0..jobs.len()).collect()
             };
             for batch in batch_list {
                 let segs: Vec<std::borrow::Cow<'_, [u8]>> = if parallel && batch.len() > 1 {

@@ -109,10 +109,9 @@ fn tifffile_reads_our_zstd_at_every_level() {
     }
     let size = |v: &[PathBuf], k: usize| data_bytes(&rep, &v[k]);
     let names: Vec<&str> = levels().iter().map(|l| l.0).collect();
-    for k in 0..names.len() {
+    for (k, name) in names.iter().enumerate() {
         eprintln!(
-            "zstd {}: ours {} bytes, tifffile {} bytes",
-            names[k],
+            "zstd {name}: ours {} bytes, tifffile {} bytes",
             size(&ours, k),
             size(&theirs, k)
         );
@@ -131,13 +130,9 @@ fn tifffile_reads_our_zstd_at_every_level() {
         );
         // imagecodecs ignores negative levels (its default 3): so do we
         assert_eq!(bytes[5], bytes[0], "level -5 must be the default");
-        for k in 0..names.len() {
+        for (k, name) in names.iter().enumerate() {
             let (o, t) = (size(&ours, k) as f64, size(&theirs, k) as f64);
-            assert!(
-                (o / t - 1.0).abs() < 0.10,
-                "{}: {o} vs tifffile's {t}",
-                names[k]
-            );
+            assert!((o / t - 1.0).abs() < 0.10, "{name}: {o} vs tifffile's {t}");
         }
     } else {
         // ruzstd: one level for every requested level (documented)
