@@ -5,13 +5,15 @@ Usage::
 
     python check_jpeg.py decode FILE OUT.npy [--mode MODE] [--transpose]
     python check_jpeg.py info FILE [--source SOURCE.npy]
+    python check_jpeg.py encode SOURCE.npy OUT.jpg [--quality Q] [--subsampling S] [--progressive] [--optimize]
 
 ``decode`` writes Pillow's decoded array to OUT.npy and prints ``{"shape", "dtype", "sha256"}``
 as one JSON line.  ``info`` prints one JSON line describing how Pillow sees the file:
 ``{"format", "mode", "size", "progressive", "subsampling", "dpi", "icc_sha256", "icc_len",
 "exif_fields", "comment", "psnr"}`` (``psnr`` only with ``--source``: Pillow's decode against the
 array we encoded, in dB; ``inf`` for identical).  A Rust test writes JPEGs with our library and
-checks these values.
+checks these values.  ``encode`` writes SOURCE.npy as a JPEG with Pillow's encoder (libjpeg-turbo)
+and the given options, and prints ``{"bytes"}``: the reference for the ``turbo`` build's encoder.
 
 Conventions (shared with gen_jpeg.py):
 
@@ -124,6 +126,18 @@ def info(path: str, source: str | None) -> dict:
     return d
 
 
+def encode(source: str, out: str, quality: int, subsampling: str, progressive: bool, optimize: bool) -> dict:
+    a = np.load(source, allow_pickle=False)
+    if a.ndim == 3 and a.shape[2] == 1:
+        a = a[..., 0]
+    im = Image.fromarray(a)
+    kw = {"quality": quality, "progressive": progressive, "optimize": optimize}
+    if im.mode != "L":
+        kw["subsampling"] = subsampling
+    im.save(out, "JPEG", **kw)
+    return {"bytes": os.path.getsize(out)}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -135,10 +149,19 @@ def main() -> int:
     ip = sub.add_parser("info")
     ip.add_argument("file")
     ip.add_argument("--source")
+    ep = sub.add_parser("encode")
+    ep.add_argument("source")
+    ep.add_argument("out")
+    ep.add_argument("--quality", type=int, default=75)
+    ep.add_argument("--subsampling", default="4:2:0")
+    ep.add_argument("--progressive", action="store_true")
+    ep.add_argument("--optimize", action="store_true")
     args = ap.parse_args()
     try:
         if args.cmd == "decode":
             r = decode(args.file, args.out, args.mode, args.transpose)
+        elif args.cmd == "encode":
+            r = encode(args.source, args.out, args.quality, args.subsampling, args.progressive, args.optimize)
         else:
             r = info(args.file, args.source)
     except Exception as e:  # noqa: BLE001 - reported to the Rust test
