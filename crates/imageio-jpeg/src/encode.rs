@@ -252,6 +252,9 @@ fn encode_whole(
     Ok(out)
 }
 
+/// Encodes one strip (its pixel rows, its height) into a complete single-scan file.
+type StripEncoder<'a> = dyn Fn(&[u8], u16) -> Result<Vec<u8>> + Sync + 'a;
+
 /// How a large baseline image is cut into horizontal strips encoded in parallel.
 struct Plan {
     /// Pixel rows per strip (a whole number of MCU rows).
@@ -297,7 +300,7 @@ fn encode_strips(
     w: u16,
     color: ColorType,
     plan: &Plan,
-    encode_one: &(dyn Fn(&[u8], u16) -> Result<Vec<u8>> + Sync),
+    encode_one: &StripEncoder<'_>,
 ) -> Result<Vec<u8>> {
     let row_bytes = w as usize * if color == ColorType::Luma { 1 } else { 3 };
     let chunks: Vec<&[u8]> = data.chunks(plan.rows * row_bytes).collect();

@@ -242,20 +242,17 @@ pub(crate) fn compress(pixels: &[u8], w: usize, h: usize, s: &Compress<'_>) -> R
             &mut size,
         )
     };
-    let out = if buf.is_null() {
-        Vec::new()
+    let out = if r == 0 && !buf.is_null() {
+        // SAFETY: on success buf points to `size` initialised bytes allocated by TurboJPEG
+        // (on failure `size` may not describe the buffer, so nothing is read then).
+        unsafe { std::slice::from_raw_parts(buf, size as usize) }.to_vec()
     } else {
-        // SAFETY: on success buf points to size initialised bytes allocated by TurboJPEG; on
-        // failure size may not describe the buffer, so nothing is read then.
-        let v = if r == 0 {
-            unsafe { std::slice::from_raw_parts(buf, size as usize) }.to_vec()
-        } else {
-            Vec::new()
-        };
+        Vec::new()
+    };
+    if !buf.is_null() {
         // SAFETY: buf was allocated by TurboJPEG (tj3Alloc) and is freed exactly once.
         unsafe { tj::tj3Free(buf.cast()) };
-        v
-    };
+    }
     if r != 0 {
         return Err(Error::encoding(format!(
             "JPEG (libjpeg-turbo): {}",
