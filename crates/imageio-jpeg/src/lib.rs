@@ -1,5 +1,6 @@
 //! The JPEG backend of imageio-rs: decoding with [zune-jpeg], encoding with [jpeg-encoder], EXIF
-//! with [kamadak-exif]. Pure Rust.
+//! with [kamadak-exif]. Pure Rust by default; the opt-in feature `turbo` decodes and encodes with
+//! libjpeg-turbo instead (see [below](#the-turbo-feature-libjpeg-turbo)).
 //!
 //! ```
 //! use imageio_core::{open, Index, Mode, NdArray, OpenArgs};
@@ -51,7 +52,9 @@
 //! - **Strictness.** By default truncated or damaged entropy-coded data is an error (Pillow raises
 //!   `image file is truncated` too). The read option `strict=false` lets zune-jpeg fill what it
 //!   cannot decode with gray, like `ImageFile.LOAD_TRUNCATED_IMAGES = True`.
-//! - **Pixels.** zune-jpeg's IDCT and upsampling differ from libjpeg-turbo's (which Pillow uses).
+//! - **Pixels.** With the `turbo` feature the pixels are Pillow's, bit for bit (same library, same
+//!   settings, Pillow's colour conversions; tested on every fixture and standard JPEG). In the
+//!   default build, zune-jpeg's IDCT and upsampling differ from libjpeg-turbo's (which Pillow uses).
 //!   Against Pillow, gray and CMYK data differ by at most 1 level; YCbCr colour files by up to
 //!   3–5 levels on rare pixels (mean 0.02 for 4:4:4, about 0.36 for 4:2:0). Where this comes
 //!   from was measured against Pillow's own YCbCr planes (`draft("YCbCr")`, table in
@@ -125,6 +128,38 @@
 //! the encode time (about 1.4–1.5× libjpeg-turbo); that was not measured, because the machine was
 //! never idle while this was written: the measurements and their caveats are in
 //! `docs/formats/jpeg.md`. Progressive and optimised-Huffman files are encoded on one thread.
+//!
+//!
+//! # The `turbo` feature (libjpeg-turbo)
+//!
+//! `imageio-jpeg = { features = ["turbo"] }` replaces both codecs by libjpeg-turbo 3.1, the
+//! library Pillow and OpenCV use, through `turbojpeg-sys` 1.2 (the raw bindings of the
+//! `turbojpeg` crate), which builds its vendored libjpeg-turbo with cmake and nasm and links it
+//! statically (no run-time dependency). It needs a C compiler, `cmake` and `nasm` at build time.
+//! Everything else (options, layouts, `mode`, `rotate`, `strict`, limits, metadata, errors)
+//! behaves exactly as in the default build.
+//!
+//! - **Decoding** uses libjpeg's defaults, as Pillow does: the accurate integer ("islow") IDCT
+//!   and fancy upsampling. Gray, RGB and CMYK come straight from libjpeg (YCCK is converted to
+//!   CMYK by libjpeg, as in Pillow); CMYK → RGB is Pillow's `cmyk2rgb`, RGB → L Pillow's
+//!   `convert("L")`. Result: identical arrays to Pillow on every test file (the tests assert
+//!   max |Δ| = 0 in this build).
+//! - **Encoding** goes through the same library with Pillow's settings (`jpeg_set_quality`,
+//!   Pillow's subsampling, `optimize`, `progressive`), so the entropy-coded data are byte for
+//!   byte those of Pillow's file (tested for 9 option combinations). dpi is the JFIF density,
+//!   the ICC profile is written by libjpeg-turbo, the EXIF APP1 segment and the comment are
+//!   inserted after the JFIF header. Large baseline images use the same parallel strips as the
+//!   default build (below); their pixels are still exactly Pillow's.
+//! - **Errors.** The TurboJPEG API catches libjpeg's errors with a `setjmp` inside its own C
+//!   function and returns an error code and message: no `longjmp` or unwinding ever crosses a
+//!   Rust frame (the libjpeg API would need one). With `strict` (the default), libjpeg's
+//!   warnings (corrupt data, premature end) are errors, like the default build's strict
+//!   mode; with `strict=false` they are ignored and libjpeg's fill (gray) is returned.
+//!   Progressive files with more than 500 scans are refused (a hostile file could otherwise
+//!   make decoding quadratic). The frame size is checked against [`Limits`] before the output
+//!   buffer is allocated, as in the default build.
+//! - **Unsafe code.** The crate is `#![forbid(unsafe_code)]` without the feature; with it, the
+//!   FFI calls live in one private module, each with a `// SAFETY:` comment.
 //!
 //! [zune-jpeg]: https://docs.rs/zune-jpeg
 //! [jpeg-encoder]: https://docs.rs/jpeg-encoder

@@ -218,3 +218,64 @@ fn not_a_jpeg() {
     .unwrap_err();
     assert!(e.is_unsupported(), "{e}");
 }
+
+/// Splits a JPEG into (everything before the last scan, the last scan with its data, the rest).
+fn last_scan(data: &[u8]) -> (usize, usize) {
+    let mut pos = 2;
+    let mut last = None;
+    while pos + 4 <= data.len() {
+        assert_eq!(data[pos], 0xFF, "marker expected at {pos}");
+        let m = data[pos + 1];
+        if m == 0xD9 {
+            break;
+        }
+        let mut end = pos + 2 + u16::from_be_bytes([data[pos + 2], data[pos + 3]]) as usize;
+        if m == 0xDA {
+            // entropy-coded data: up to the next marker that is not a stuffed 0 or a restart
+            while end + 1 < data.len()
+                && !(data[end] == 0xFF
+                    && data[end + 1] != 0
+                    && !(0xD0..=0xD7).contains(&data[end + 1]))
+            {
+                end += 1;
+            }
+            last = Some((pos, end));
+        }
+        pos = end;
+    }
+    last.expect("a scan")
+}
+
+/// A progressive file whose last scan is repeated 2000 times (a known way to make progressive
+/// decoders do quadratic work): an error or an image, quickly, never a hang or a panic. The
+/// `turbo` build refuses more than 500 scans.
+#[test]
+fn thousands_of_scans_do_not_hang() {
+    let data = std::fs::read(fixtures().join("progressive_420.jpg")).unwrap();
+    let (start, end) = last_scan(&data);
+    let mut bad = data[..end].to_vec();
+    for _ in 0..2000 {
+        bad.extend_from_slice(&data[start..end]);
+    }
+    bad.extend_from_slice(&data[end..]);
+    for strict in [true, false] {
+        let t = std::time::Instant::now();
+        let r = try_read(
+            &bad,
+            Options::new().with("strict", strict),
+            Limits::default(),
+        );
+        println!(
+            "strict={strict}: {:?} in {:?}",
+            r.as_ref().map_err(|e| e.to_string()),
+            t.elapsed()
+        );
+        if cfg!(feature = "turbo") {
+            // strict: the bogus progression warning is an error; tolerant: the scan limit
+            let e = r.expect_err("more than 500 scans");
+            if !strict {
+                assert!(e.to_string().contains("scan"), "{e}");
+            }
+        }
+    }
+}
