@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the system libraries the opt-in C backends link against (FFmpeg, libheif, cfitsio)
+# Installs the system libraries the opt-in C backends link against (FFmpeg, libheif, cfitsio),
+# the build tools of the vendored C codecs (cmake + nasm for libjpeg-turbo)
 # plus clang for bindgen. Idempotent; safe to run on a fresh Debian bookworm machine as root.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
@@ -11,7 +12,7 @@ if [[ -f $src ]] && ! grep -q 'bookworm-backports' "$src"; then
 fi
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
-  pkg-config clang libclang-dev \
+  pkg-config clang libclang-dev cmake nasm \
   ffmpeg libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libavdevice-dev libavfilter-dev libswresample-dev \
   libcfitsio-dev python3-venv >/dev/null
 $SUDO apt-get install -y -qq --no-install-recommends -t bookworm-backports \

@@ -121,6 +121,8 @@ fn ci() -> Result<()> {
         v.push("http");
         v.push("ffmpeg-device");
         v.push("tiff-libdeflate");
+        v.push("tiff-libzstd");
+        v.push("jpeg-turbo");
         v.iter()
             .map(|f| format!("imageio/{f}"))
             .collect::<Vec<_>>()
@@ -160,12 +162,14 @@ fn ci() -> Result<()> {
             "--no-fail-fast",
         ])),
     );
-    // The run above links libdeflate into the TIFF backend (feature `tiff-libdeflate`); the
-    // default pure-Rust deflate path gets its own run of the TIFF tests.
-    step(
-        "test imageio-tiff without libdeflate",
-        run(cargo().args(["test", "-p", "imageio-tiff", "--no-fail-fast"])),
-    );
+    // The run above links the opt-in C codecs (`tiff-libdeflate`, `tiff-libzstd`, `jpeg-turbo`);
+    // the default pure-Rust paths of those backends get their own test runs.
+    for krate in ["imageio-tiff", "imageio-jpeg"] {
+        step(
+            &format!("test {krate} with its default (pure-Rust) codecs"),
+            run(cargo().args(["test", "-p", krate, "--no-fail-fast"])),
+        );
+    }
     for f in PURE_BACKENDS.iter().chain(C_BACKENDS) {
         step(
             &format!("feature {f} alone"),
