@@ -154,8 +154,10 @@
 //! - **Errors.** The TurboJPEG API catches libjpeg's errors with a `setjmp` inside its own C
 //!   function and returns an error code and message: no `longjmp` or unwinding ever crosses a
 //!   Rust frame (the libjpeg API would need one). With `strict` (the default), libjpeg's
-//!   warnings (corrupt data, premature end) are errors, like the default build's strict
-//!   mode; with `strict=false` they are ignored and libjpeg's fill (gray) is returned.
+//!   warnings about lost data (bad Huffman codes, premature end of data, bogus progression)
+//!   are errors, like the default build's strict mode; junk bytes before a marker lose no data
+//!   and are accepted, as by Pillow and the default build. With `strict=false` every warning
+//!   is ignored and libjpeg's fill (gray) is returned.
 //!   Progressive files with more than 500 scans are refused (a hostile file could otherwise
 //!   make decoding quadratic). The frame size is checked against [`Limits`] before the output
 //!   buffer is allocated, as in the default build.

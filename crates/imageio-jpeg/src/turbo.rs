@@ -143,24 +143,48 @@ pub(crate) fn decompress(
         return Err(Error::decoding("JPEG output size disagreement"));
     }
     let pitch_c = c_int::try_from(pitch).map_err(|_| Error::decoding("JPEG row too long"))?;
-    // SAFETY: data is a live slice with its exact length; out is a live, exclusively borrowed
-    // buffer of exactly pitch × h bytes, and the header just read says the image is w × h, so
-    // libjpeg-turbo writes h rows of pitch bytes (w pixels of format.channels() bytes: no
-    // scaling or cropping is set). Errors are caught by TurboJPEG's own setjmp in C.
-    let r = unsafe {
-        tj::tj3Decompress8(
-            hd.0,
-            data.as_ptr(),
-            data.len() as tj::size_t,
-            out.as_mut_ptr(),
-            pitch_c,
-            format.tjpf(),
-        )
+    let mut run = |hd: &mut Handle| {
+        // SAFETY: data is a live slice with its exact length; out is a live, exclusively
+        // borrowed buffer of exactly pitch × h bytes, and the header just read says the image
+        // is w × h, so libjpeg-turbo writes h rows of pitch bytes (w pixels of
+        // format.channels() bytes: no scaling or cropping is set). Errors are caught by
+        // TurboJPEG's own setjmp in C.
+        unsafe {
+            tj::tj3Decompress8(
+                hd.0,
+                data.as_ptr(),
+                data.len() as tj::size_t,
+                out.as_mut_ptr(),
+                pitch_c,
+                format.tjpf(),
+            )
+        }
     };
-    if r != 0 && (strict || !hd.last_was_warning()) {
+    if run(&mut hd) == 0 {
+        return Ok(());
+    }
+    if !hd.last_was_warning() {
         return Err(derr(&mut hd));
     }
-    Ok(())
+    if !strict {
+        return Ok(());
+    }
+    // Strict: the first warning stopped decoding. Junk bytes before a marker (often after the
+    // last scan) lose no data, and Pillow and the default build accept such files: decode again
+    // without stopping and accept when the last warning is of that kind too.
+    if !is_extraneous(&hd.message()) {
+        return Err(derr(&mut hd));
+    }
+    hd.set(tj::TJPARAM_TJPARAM_STOPONWARNING, 0)?;
+    if run(&mut hd) == 0 || (hd.last_was_warning() && is_extraneous(&hd.message())) {
+        return Ok(());
+    }
+    Err(derr(&mut hd))
+}
+
+/// libjpeg's `JWRN_EXTRANEOUS_DATA` warning.
+fn is_extraneous(message: &str) -> bool {
+    message.contains("extraneous bytes before marker")
 }
 
 /// Encoder settings for one call of [`compress`].

@@ -279,3 +279,38 @@ fn thousands_of_scans_do_not_hang() {
         }
     }
 }
+
+/// Junk bytes between the last scan and EOI (libjpeg: "Corrupt JPEG data: 3 extraneous bytes
+/// before marker 0xd9", a warning; some cameras write such files): Pillow reads them, and so do
+/// we in strict mode, with the pixels of the clean file.
+#[test]
+fn extraneous_bytes_before_eoi_read_like_pillow() {
+    let path = fixtures().join("baseline_420.jpg");
+    let data = std::fs::read(&path).unwrap();
+    let n = data.len();
+    let mut junk = data[..n - 2].to_vec();
+    junk.extend_from_slice(&[0x12, 0x34, 0x56]);
+    junk.extend_from_slice(&data[n - 2..]);
+    let dir = std::env::temp_dir().join(format!("imageio-jpeg-hostile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let junk_path = dir.join("junk.jpg");
+    std::fs::write(&junk_path, &junk).unwrap();
+    let npy = dir.join("junk.npy");
+    let theirs = check_jpeg(&["decode", junk_path.to_str().unwrap(), npy.to_str().unwrap()]);
+    let clean = read(&path, Options::new());
+    let (shape, pillow_clean) = {
+        let p = dir.join("clean.npy");
+        check_jpeg(&["decode", path.to_str().unwrap(), p.to_str().unwrap()]);
+        read_npy(&p)
+    };
+    assert_eq!(
+        read_npy(&npy),
+        (shape, pillow_clean),
+        "Pillow ignores the junk"
+    );
+    assert_eq!(theirs["shape"], serde_json::json!([48, 64, 3]));
+    for strict in [true, false] {
+        let ours = read(&junk_path, Options::new().with("strict", strict));
+        assert_eq!(ours, clean, "strict={strict}");
+    }
+}
