@@ -77,6 +77,36 @@ def smooth(shape, dtype, seed=1):
     return (a % (np.iinfo(dt).max if dt.itemsize == 1 else 4000)).astype(dt)
 
 
+def smooth12(shape, seed=1):
+    """12-bit data (0..4095) with gradients and a little noise, for 12-bit JPEG cases."""
+    grid = np.indices(shape).sum(axis=0)
+    return np.minimum(grid * 30 + rng(seed).integers(0, 16, shape), 4095).astype(np.uint16)
+
+
+def jpeg_split_dqt(streams):
+    """Complete JPEG streams -> (JPEGTables with their DQT segments, abbreviated streams)."""
+    tables = None
+    out = []
+    for s in streams:
+        i, tab, rest = 2, b"", b""
+        while True:
+            marker = s[i:i + 2]
+            seg = s[i:i + 4 + int.from_bytes(s[i + 2:i + 4], "big") - 2]
+            if marker == b"\xff\xdb":
+                tab += seg
+            elif marker == b"\xff\xda":
+                rest += s[i:]
+                break
+            elif not 0xE0 <= marker[1] <= 0xEF:  # APPn (JFIF) dropped, like libtiff
+                rest += seg
+            i += len(seg)
+        if tables not in (None, tab):
+            raise ValueError("JPEG streams with different quantization tables")
+        tables = tab
+        out.append(b"\xff\xd8" + rest)
+    return b"\xff\xd8" + tables + b"\xff\xd9", out
+
+
 class Gen:
     def __init__(self, out, standard):
         self.out = out
@@ -99,7 +129,11 @@ class Gen:
         }
         if options:
             c["options"] = options
-        if file.startswith("jpeg"):
+        if file.startswith("jpeg12"):
+            # 12-bit JPEG: libjpeg-turbo decodes on both sides (imagecodecs here, the `turbo`
+            # feature of imageio-tiff there): the pixels must be identical (sha256)
+            c["requires"] = "turbo"
+        elif file.startswith("jpeg"):
             # lossy: decoders differ by rounding; keep tifffile's pixels for a tolerance check
             raw = file.replace(".tif", f".s{index}.expected.raw")
             with open(os.path.join(self.out, raw), "wb") as f:
@@ -244,6 +278,26 @@ def main():
     g.write("jpeg_gray.tif", [(smooth((48, 40), "uint8"), {})], compression="jpeg", rowsperstrip=16, note="jpeg gray")
     g.write("jpeg_rgb.tif", [(smooth((48, 64, 3), "uint8"), {})], compression="jpeg", photometric="rgb", rowsperstrip=16, note="jpeg ycbcr")
     g.write("jpeg_rgb_tiled.tif", [(smooth((48, 64, 3), "uint8"), {})], compression="jpeg", photometric="rgb", tile=(32, 32), note="jpeg tiles")
+    # 12-bit JPEG (uint16 + bitspersample=12, libjpeg-turbo 3 in imagecodecs): gray and RGB
+    # (YCbCr 2x2 and 2x1), strips and tiles, and tiles with shared JPEGTables
+    j12 = dict(compression="jpeg", bitspersample=12)
+    g12 = smooth12((48, 40), seed=11)
+    c12 = smooth12((48, 64, 3), seed=12)
+    g.write("jpeg12_gray.tif", [(g12, {})], rowsperstrip=16, note="12-bit jpeg gray strips", **j12)
+    g.write("jpeg12_gray_tiled.tif", [(g12, {})], tile=(32, 32), note="12-bit jpeg gray tiles", **j12)
+    g.write("jpeg12_rgb.tif", [(c12, {})], photometric="rgb", rowsperstrip=16, note="12-bit jpeg ycbcr 2x2 strips", **j12)
+    g.write("jpeg12_rgb_422.tif", [(c12, {})], photometric="rgb", subsampling=(2, 1), rowsperstrip=16,
+            note="12-bit jpeg ycbcr 2x1 strips", **j12)
+    p = g.write("jpeg12_rgb_tiled.tif", [(c12, {})], photometric="rgb", tile=(32, 32), note="12-bit jpeg ycbcr tiles", **j12)
+    with tifffile.TiffFile(p) as tf:
+        pg = tf.pages[0]
+        with open(p, "rb") as fh:
+            raw = fh.read()
+        tables, streams = jpeg_split_dqt([raw[o:o + n] for o, n in zip(pg.dataoffsets, pg.databytecounts)])
+    # the same tiles as abbreviated streams + JPEGTables (the quantization tables; the Huffman
+    # tables are optimized per tile by imagecodecs, so they stay in the streams)
+    g.write("jpeg12_rgb_tables.tif", [(iter(streams), {})], shape=c12.shape, dtype="uint16", photometric="ycbcr",
+            subsampling=(2, 2), tile=(32, 32), jpegtables=tables, note="12-bit jpeg tiles with JPEGTables", **j12)
 
     # photometric variants
     g.write("rgb.tif", [(data((9, 11, 3), "uint8"), {})], photometric="rgb", note="rgb contig")

@@ -181,7 +181,7 @@
 //! Data are written like tifffile lays them out: all pages of a series back to back (so an
 //! uncompressed series is contiguous and tifffile's fast paths apply), then the IFDs;
 //! OME-XML and the final shape of contiguous series are patched in at `close()`.
-#![forbid(unsafe_code)]
+#![cfg_attr(not(feature = "turbo"), forbid(unsafe_code))]
 
 mod codecs;
 mod file;
@@ -189,6 +189,8 @@ mod ifd;
 mod meta;
 mod page;
 mod read;
+#[cfg(feature = "turbo")]
+mod turbo;
 mod write;
 
 use imageio_core::{OptionKind as K, OptionSpec as O, PluginDescriptor, submit_plugin};

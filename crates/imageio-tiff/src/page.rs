@@ -131,6 +131,8 @@ impl Page {
             .unwrap_or_default();
         let jpeg = matches!(compression, 6 | 7);
         let dtype = match (sample_format, bps) {
+            // 12-bit JPEG (tifffile/imagecodecs write it) decodes to uint16 (feature `turbo`)
+            _ if jpeg && bps == 12 => DType::U16,
             _ if jpeg => DType::U8,
             (1 | 4, 1) => DType::Bool,
             (1 | 4, 2..=8) => DType::U8,
@@ -486,6 +488,19 @@ impl<'p> SegCtx<'p> {
         let page = self.page;
         let srow = self.stored_row_bytes(width);
         let expect = srow * rows;
+        if matches!(page.compression, 6 | 7) && page.bps == 12 {
+            // frames up to 16 pixels larger than the segment are accepted (like the 8-bit
+            // path) and cropped; only the overlap is copied
+            let data = data.read_vec(offset, count)?;
+            let (dec, jw, jh) =
+                codecs::jpeg12(&data, self.jpeg_tables, self.seg_spp, width + 16, rows + 16)?;
+            let px = self.seg_spp * 2;
+            let n = jw.min(width) * px;
+            for r in 0..jh.min(rows).min(dst.len() / out_row.max(1)) {
+                dst[r * out_row..][..n].copy_from_slice(&dec[r * jw * px..][..n]);
+            }
+            return Ok(());
+        }
         if matches!(page.compression, 6 | 7) {
             let dec = codecs::jpeg(
                 &data.read_vec(offset, count)?,

@@ -1178,7 +1178,14 @@ impl TiffWriter {
         }
         let seg_spp = if planar == Some(1) { spp } else { 1 };
         let planes = if planar == Some(2) { spp } else { 1 };
-        let row_bytes = (width * seg_spp * bps as usize).div_ceil(8);
+        // 12-bit JPEG: uint16 samples stored with BitsPerSample 12 (tifffile/imagecodecs)
+        let jpeg12 = comp == 7 && dtype == DType::U16 && bps == 12;
+        // tifffile sizes JPEG strips by the input item size (uint16 for 12-bit), not the bits
+        let row_bytes = if jpeg12 {
+            width * seg_spp * 2
+        } else {
+            (width * seg_spp * bps as usize).div_ceil(8)
+        };
         let rows_total = depth * height;
         let rps = match o.get_int("rowsperstrip") {
             Some(r) if r > 0 => (r as usize).min(rows_total.max(1)),
@@ -1199,11 +1206,21 @@ impl TiffWriter {
         let mut jpeg_ycbcr = false;
         let mut rps = rps;
         if comp == 7 {
-            if dtype != DType::U8 {
+            if dtype != DType::U8 && !jpeg12 {
                 return Err(Error::invalid_argument(format!(
-                    "JPEG compression needs uint8 data, not {dtype} (12-bit JPEG is not supported: \
-                     no usable Rust JPEG encoder writes 12-bit samples)"
+                    "JPEG compression needs uint8 data, or uint16 data with bitspersample=12 \
+                     (12-bit JPEG), not {dtype} with {bps} bits per sample"
                 )));
+            }
+            #[cfg(not(feature = "turbo"))]
+            if jpeg12 {
+                return Err(Error::invalid_argument(codecs::NO_TURBO_12BIT));
+            }
+            if jpeg12 && photometric == 6 {
+                return Err(Error::invalid_argument(
+                    "12-bit JPEG of YCbCr samples (photometric ycbcr) is not supported: \
+                     libjpeg-turbo's 12-bit API takes RGB or gray samples only",
+                ));
             }
             if volumetric || tile.is_some_and(|t| t.0 > 1) {
                 return Err(Error::invalid_argument(
@@ -1329,6 +1346,19 @@ impl TiffWriter {
         // the pixel bytes in native order, C order (borrowed when the array is contiguous)
         let raw = view_bytes(&image);
         let page_in = raw.len() / npages.max(1);
+        if jpeg12 {
+            // 12-bit JPEG holds 0..=4095: a larger value is an error, never clipped (checked
+            // before anything is written)
+            if let Some(v) = raw
+                .chunks_exact(2)
+                .map(|c| u16::from_ne_bytes([c[0], c[1]]))
+                .find(|&v| v > 4095)
+            {
+                return Err(Error::invalid_argument(format!(
+                    "12-bit JPEG (bitspersample=12) holds values 0..4095, the data have {v}"
+                )));
+            }
+        }
 
         // continue a contiguous series?
         let continuing = contiguous
@@ -2485,6 +2515,15 @@ impl Enc {
                     buf[(dz * tl + r) * seg_row..][..wb].copy_from_slice(src);
                 }
             }
+        }
+        if self.comp == 7 && self.bps == 12 {
+            let rows = buf.len() / seg_row.max(1);
+            let j = self.jpeg;
+            #[cfg(feature = "turbo")]
+            return codecs::jpeg12_encode(&buf, w, rows, seg_spp, j.quality, j.subsampling)
+                .map(Cow::Owned);
+            #[cfg(not(feature = "turbo"))]
+            return Err(Error::invalid_argument(codecs::NO_TURBO_12BIT));
         }
         if self.comp == 7 {
             let rows = buf.len() / seg_row.max(1);
