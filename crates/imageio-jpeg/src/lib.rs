@@ -124,8 +124,8 @@
 //! encoded in parallel and joined with restart markers (`RST0..7`, interval = one strip). The
 //! result is byte-for-byte the file one encoder writes with that restart interval (a unit test
 //! checks this, for both encoders), and costs 2 bytes per strip. Measured on an idle 2-core
-//! machine in one run of the shared bench: the default build encodes in 110 ms (1.77× OpenCV;
-//! the 1.5× is not reached), the `turbo` build in 39 ms (0.63× OpenCV). A profile shows
+//! machine in two runs of the shared bench: the default build encodes in 1.8–2.6× OpenCV's
+//! time (the 1.5× is not reached), the `turbo` build in 0.63–0.64×. A profile shows
 //! this crate's own glue (checks, strip split/join, threads, output) below 2 % of the time; the
 //! rest is inside the encoder. Numbers and caveats: `docs/formats/jpeg.md`. Progressive and
 //! optimised-Huffman files are encoded on one thread.
