@@ -510,7 +510,8 @@ fn validate_combinations(o: &Options, flavour: Flavour) -> Result<()> {
             "`volumetric` cannot be used with the ImageJ or OME formats",
         ));
     }
-    if o.contains("bitspersample") && comp != 1 {
+    // JPEG takes bitspersample (8, or 12 for 12-bit JPEG of uint16 data: checked with the dtype)
+    if o.contains("bitspersample") && comp != 1 && comp != 7 {
         return Err(Error::invalid_argument(
             "`bitspersample` cannot be used with compression",
         ));
@@ -1212,6 +1213,11 @@ impl TiffWriter {
                      (12-bit JPEG), not {dtype} with {bps} bits per sample"
                 )));
             }
+            if dtype == DType::U8 && bps != 8 {
+                return Err(Error::invalid_argument(format!(
+                    "JPEG compression of uint8 data needs 8 bits per sample, not {bps}"
+                )));
+            }
             #[cfg(not(feature = "turbo"))]
             if jpeg12 {
                 return Err(Error::invalid_argument(codecs::NO_TURBO_12BIT));
@@ -1232,7 +1238,8 @@ impl TiffWriter {
                     "JPEG compression needs grayscale or RGB data, not {seg_spp} samples per pixel"
                 )));
             }
-            let q = lvl.unwrap_or(75);
+            // imagecodecs' jpeg8_encode default (tifffile passes no level): quality 95
+            let q = lvl.unwrap_or(95);
             if !(1..=100).contains(&q) {
                 return Err(Error::invalid_argument(format!(
                     "JPEG quality (level) must be 1..100, not {q}"

@@ -1,0 +1,383 @@
+//! 12-bit JPEG in TIFF (uint16 data with `bitspersample=12`, like tifffile/imagecodecs).
+//!
+//! With the `turbo` feature (libjpeg-turbo 3.1): our files are read by tifffile with the tags
+//! tifffile writes for the same data and options, PSNR >= 38 dB and exactly the pixels of
+//! tifffile's own file of the same call, and read back by us to exactly those pixels; values past 4095 and
+//! what 12-bit JPEG cannot hold are errors; hostile 12-bit JPEG TIFFs are errors, never panics.
+//! (tifffile's own 12-bit JPEG TIFFs are in fixtures/tiff/manifest.json, tests/tifffile_fixtures.rs.)
+//!
+//! Without the feature: reading and writing 12-bit JPEG are refused with an error naming it.
+mod common;
+
+use common::*;
+use imageio_core::{Index, NdArray, Options, Resource};
+
+/// A smooth, photo-like 12-bit image (0..=4095): `c` = 1 (gray, 2-d) or 3 (RGB).
+fn photo12(h: usize, w: usize, c: usize) -> NdArray {
+    let mut v = Vec::with_capacity(h * w * c);
+    let mut s = 0x2545F4914F6CDD1Du64;
+    for y in 0..h {
+        for x in 0..w {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            let n = (s >> 59) as f64; // sensor-like texture (0..31)
+            let (fx, fy) = (x as f64 / w as f64, y as f64 / h as f64);
+            let r = 600.0 + 2400.0 * fx + 480.0 * (fy * 9.0).sin() + n;
+            let g = 900.0 + 1900.0 * fy + 640.0 * (fx * 7.0 + fy * 3.0).cos() + n;
+            let b = 1400.0
+                + 1300.0 * (1.0 - fx) * fy
+                + 800.0 * ((fx - 0.5).hypot(fy - 0.5) * 12.0).sin();
+            for k in [r, g, b].into_iter().take(c) {
+                v.push(k.clamp(0.0, 4095.0) as u16);
+            }
+        }
+    }
+    let shape: Vec<usize> = if c == 1 { vec![h, w] } else { vec![h, w, c] };
+    NdArray::from_shape_vec(&shape, v).unwrap()
+}
+
+#[cfg_attr(not(feature = "turbo"), allow(dead_code))]
+fn u16s(le: &[u8]) -> Vec<u16> {
+    le.chunks_exact(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+        .collect()
+}
+
+#[cfg_attr(not(feature = "turbo"), allow(dead_code))]
+fn psnr12(a: &[u16], b: &[u16]) -> f64 {
+    assert_eq!(a.len(), b.len());
+    let mse = a
+        .iter()
+        .zip(b)
+        .map(|(&x, &y)| (x as f64 - y as f64).powi(2))
+        .sum::<f64>()
+        / a.len() as f64;
+    10.0 * (4095.0f64 * 4095.0 / mse.max(1e-12)).log10()
+}
+
+#[cfg_attr(not(feature = "turbo"), allow(dead_code))]
+fn list(v: &[i64]) -> imageio_core::Value {
+    imageio_core::Value::List(v.iter().map(|&x| x.into()).collect())
+}
+
+#[cfg(feature = "turbo")]
+mod turbo {
+    use super::*;
+    use serde_json::Value as J;
+    use std::path::PathBuf;
+
+    /// (name, data, our options = tifffile's keyword arguments)
+    type Case = (&'static str, NdArray, Options);
+
+    #[test]
+    fn tifffile_reads_our_12bit_jpeg_tiffs_like_its_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let gray = photo12(200, 300, 1);
+        let rgb = photo12(200, 300, 3);
+        let planar = {
+            let v = rgb.as_array::<u16>().unwrap();
+            NdArray::from(
+                v.permuted_axes(vec![2, 0, 1])
+                    .as_standard_layout()
+                    .to_owned(),
+            )
+        };
+        let j12 = || {
+            Options::new()
+                .with("compression", "jpeg")
+                .with("bitspersample", 12i64)
+        };
+        let cases: Vec<Case> = vec![
+            ("gray_strips", gray.clone(), j12().with("rowsperstrip", 64i64)),
+            ("gray_default", gray.clone(), j12()),
+            (
+                "gray_tiled_q90",
+                gray.clone(),
+                j12()
+                    .with("level", 90i64)
+                    .with("tile", list(&[64, 128])),
+            ),
+            ("rgb_default", rgb.clone(), j12().with("photometric", "rgb")),
+            (
+                "rgb_444_tiled_q90",
+                rgb.clone(),
+                j12()
+                    .with("photometric", "rgb")
+                    .with("level", 90i64)
+                    .with("subsampling", list(&[1, 1]))
+                    .with("tile", list(&[64, 64])),
+            ),
+            (
+                "rgb_422_strips_q95",
+                rgb.clone(),
+                j12()
+                    .with("photometric", "rgb")
+                    .with("level", 95i64)
+                    .with("subsampling", list(&[2, 1]))
+                    .with("rowsperstrip", 32i64),
+            ),
+            (
+                "rgb_planar",
+                planar,
+                j12()
+                    .with("photometric", "rgb")
+                    .with("planarconfig", "separate"),
+            ),
+        ];
+        let mut ours: Vec<PathBuf> = Vec::new();
+        let mut spec = Vec::new();
+        for (name, a, o) in &cases {
+            let path = dir.path().join(format!("{name}.tif"));
+            let mut f = open_write(path.as_path(), Options::new()).unwrap();
+            f.write_with_options(a, None, o.clone())
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            f.close().unwrap();
+            // tifffile writes the same pixels with the same keyword arguments
+            let raw = dir.path().join(format!("{name}.orig.raw"));
+            std::fs::write(&raw, a.to_le_bytes()).unwrap();
+            let mut kw = serde_json::Map::new();
+            for (k, v) in o.iter() {
+                match k {
+                    "level" => {
+                        kw.insert("compressionargs".into(), serde_json::json!({"level": v.to_json()}));
+                    }
+                    _ => {
+                        kw.insert(k.to_owned(), v.to_json());
+                    }
+                }
+            }
+            let theirs = dir.path().join(format!("{name}.tifffile.tif"));
+            spec.push(serde_json::json!({"raw": raw, "dtype": "uint16", "shape": a.shape(),
+                "kwargs": kw, "out": theirs}));
+            ours.push(path);
+        }
+        let spec_path = dir.path().join("spec.json");
+        std::fs::write(&spec_path, serde_json::to_vec(&spec).unwrap()).unwrap();
+        imageio_testutil::run_python(
+            "check_tiff.py",
+            &["--tifffile-write".as_ref(), spec_path.as_os_str()],
+        );
+        let theirs: Vec<PathBuf> = ours
+            .iter()
+            .map(|p| p.with_extension("tifffile.tif"))
+            .collect();
+        let all: Vec<PathBuf> = ours.iter().chain(&theirs).cloned().collect();
+        let rep = run_checker_dump(&all, true);
+        let mut identical = 0;
+        for (((name, a, _), path), tpath) in cases.iter().zip(&ours).zip(&theirs) {
+            let r = &rep[&path.display().to_string()];
+            let t = &rep[&tpath.display().to_string()];
+            assert!(r.get("error").is_none(), "{name}: {r}");
+            assert!(t.get("error").is_none(), "{name} (tifffile): {t}");
+            let s = &r["series"][0];
+            assert_eq!(s["shape"], J::from(a.shape().to_vec()), "{name}");
+            assert_eq!(s["dtype"], J::from("uint16"), "{name}");
+            // the tags tifffile writes for the same call
+            for code in [
+                "256", "257", "258", "259", "262", "277", "278", "284", "322", "323", "530", "532",
+                "347",
+            ] {
+                assert_eq!(
+                    r["page0"]["tags"].get(code),
+                    t["page0"]["tags"].get(code),
+                    "{name}: tag {code}"
+                );
+            }
+            assert_eq!(r["page0"]["bitspersample"], J::from(12), "{name}");
+            let src = u16s(&a.to_le_bytes());
+            let dec = u16s(&std::fs::read(format!("{}.s0.raw", path.display())).unwrap());
+            let tdec = u16s(&std::fs::read(format!("{}.s0.raw", tpath.display())).unwrap());
+            let (p, p_ref) = (psnr12(&src, &dec), psnr12(&src, &tdec));
+            let (size, tsize) = (
+                std::fs::metadata(path).unwrap().len(),
+                std::fs::metadata(tpath).unwrap().len(),
+            );
+            eprintln!(
+                "{name}: PSNR {p:.2} dB, {size} bytes; tifffile's own: {p_ref:.2} dB, {tsize} \
+                 bytes; same pixels: {}",
+                dec == tdec
+            );
+            identical += usize::from(dec == tdec);
+            // the same library, quality, subsampling and tables on both sides: tifffile decodes
+            // our file to exactly the pixels of its own file
+            assert!(dec == tdec, "{name}: pixels differ from tifffile's own file");
+            assert!(p >= 38.0, "{name}: PSNR {p:.2} dB < 38");
+            assert!(
+                p >= p_ref - 0.3,
+                "{name}: PSNR {p:.2} dB vs tifffile's {p_ref:.2}"
+            );
+            // our reader: exactly tifffile's pixels (libjpeg-turbo on both sides), for our file
+            // and for tifffile's
+            for (file, want) in [(path, &dec), (tpath, &tdec)] {
+                let got = open_read(file.as_path(), Options::new())
+                    .unwrap()
+                    .read(Index::Default)
+                    .unwrap();
+                assert_eq!(got.shape(), a.shape(), "{name}");
+                assert!(
+                    &u16s(&got.to_le_bytes()) == want,
+                    "{name}: our decode of {} differs from tifffile's",
+                    file.display()
+                );
+            }
+        }
+        eprintln!("{identical} of {} files decode to tifffile's own pixels", cases.len());
+    }
+
+    #[test]
+    fn twelve_bit_refusals() {
+        let img = |v: u16| NdArray::from_shape_vec(&[16, 16], vec![v; 256]).unwrap();
+        let rgb = photo12(32, 32, 3);
+        for (a, o, msg) in [
+            // never silently clipped
+            (img(4096), Options::new().with("bitspersample", 12i64), "0..4095"),
+            (img(65535), Options::new().with("bitspersample", 12i64), "0..4095"),
+            // uint16 JPEG needs bitspersample=12
+            (img(7), Options::new(), "needs uint8"),
+            (img(7), Options::new().with("bitspersample", 16i64), "needs uint8"),
+            (
+                rgb.clone(),
+                Options::new()
+                    .with("bitspersample", 12i64)
+                    .with("photometric", "ycbcr"),
+                "photometric ycbcr",
+            ),
+            (
+                rgb.clone(),
+                Options::new()
+                    .with("bitspersample", 12i64)
+                    .with("photometric", "rgb")
+                    .with("predictor", true),
+                "predictor",
+            ),
+        ] {
+            let mut f = open_write(Resource::ReturnBytes, Options::new()).unwrap();
+            let mut o = o;
+            o.set("compression", "jpeg");
+            let e = f.write_with_options(&a, None, o).unwrap_err().to_string();
+            assert!(e.contains(msg), "{msg}: {e}");
+        }
+        // 4095 is the largest value: accepted, and gray JPEG keeps a flat image exact
+        let mut f = open_write(Resource::ReturnBytes, Options::new()).unwrap();
+        f.write_with_options(
+            &img(4095),
+            None,
+            Options::new()
+                .with("compression", "jpeg")
+                .with("bitspersample", 12i64),
+        )
+        .unwrap();
+        let bytes = f.close().unwrap().unwrap();
+        let back = open_read(bytes.as_slice(), Options::new())
+            .unwrap()
+            .read(Index::Default)
+            .unwrap();
+        assert_eq!(u16s(&back.to_le_bytes()), vec![4095u16; 256]);
+    }
+
+    /// Offsets of the first strip/tile of a (little-endian, classic) TIFF fixture.
+    fn first_segment(tif: &[u8]) -> std::ops::Range<usize> {
+        let mut r = open_read(tif, Options::new()).unwrap();
+        let m = r.metadata(Index::Default, false).unwrap();
+        let get = |k: &str| -> usize {
+            let v = m.get(k).unwrap_or_else(|| panic!("no {k} in {m:?}"));
+            match v {
+                imageio_core::Value::List(l) => l[0].as_int().unwrap() as usize,
+                imageio_core::Value::Int(i) => *i as usize,
+                o => panic!("{k}: {o:?}"),
+            }
+        };
+        let (o, n) = if m.contains_key("TileOffsets") {
+            (get("TileOffsets"), get("TileByteCounts"))
+        } else {
+            (get("StripOffsets"), get("StripByteCounts"))
+        };
+        o..o + n
+    }
+
+    #[test]
+    fn hostile_12bit_jpeg_tiffs_are_errors() {
+        let read = |d: &[u8]| -> imageio_core::Result<NdArray> {
+            open_read(d, Options::new())?.read(Index::Default)
+        };
+        for name in [
+            "jpeg12_gray.tif",
+            "jpeg12_rgb_tiled.tif",
+            "jpeg12_rgb_tables.tif",
+            "jpeg12_rgb_422.tif",
+        ] {
+            let good = std::fs::read(fixture(name)).unwrap();
+            read(&good).unwrap();
+            for (what, d) in imageio_testutil::hostile::truncations(&good, 60) {
+                let _ = imageio_testutil::hostile::no_panic(&format!("{name} {what}"), &d, read);
+            }
+            for (what, d) in imageio_testutil::hostile::bit_flips(&good, 300, 12) {
+                let _ = imageio_testutil::hostile::no_panic(&format!("{name} {what}"), &d, read);
+            }
+            // every byte of the first JPEG stream truncated or flipped: errors or pixels, never
+            // a panic (libjpeg-turbo's errors come back as Error::decoding)
+            let seg = first_segment(&good);
+            let mut errors = 0;
+            for i in seg.clone() {
+                let mut d = good.clone();
+                d[i] ^= 0xFF;
+                if imageio_testutil::hostile::no_panic(name, &d, read).is_err() {
+                    errors += 1;
+                }
+            }
+            assert!(errors > 0, "{name}: no corrupted byte was an error");
+            // an absurd frame size in the JPEG header (SOF1, 12-bit extended): an error
+            let g = &good[seg.clone()];
+            let sof = g
+                .windows(2)
+                .position(|w| w == [0xFF, 0xC1] || w == [0xFF, 0xC0])
+                .unwrap_or_else(|| panic!("{name}: no SOF"));
+            let mut d = good.clone();
+            let at = seg.start + sof + 5; // marker, length (2), precision (1), height, width
+            d[at..at + 4].copy_from_slice(&[0x7F, 0xF0, 0x7F, 0xF0]);
+            let e = read(&d).unwrap_err().to_string();
+            assert!(e.contains("does not fit"), "{name}: {e}");
+            // a frame of 8-bit precision in a 12-bit TIFF: an error
+            let mut d = good.clone();
+            assert_eq!(d[seg.start + sof + 4], 12, "{name}: precision byte");
+            d[seg.start + sof + 4] = 8;
+            assert!(read(&d).is_err(), "{name}: 8-bit frame accepted");
+        }
+    }
+}
+
+#[cfg(not(feature = "turbo"))]
+#[test]
+fn twelve_bit_jpeg_is_refused_naming_the_feature() {
+    let a = photo12(32, 48, 3);
+    let mut f = open_write(Resource::ReturnBytes, Options::new()).unwrap();
+    let e = f
+        .write_with_options(
+            &a,
+            None,
+            Options::new()
+                .with("compression", "jpeg")
+                .with("bitspersample", 12i64)
+                .with("photometric", "rgb"),
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("tiff-turbo") && e.contains("`turbo`"), "{e}");
+    for name in ["jpeg12_gray.tif", "jpeg12_rgb_tables.tif"] {
+        let mut r = open_read(fixture(name).as_path(), Options::new()).unwrap();
+        // the page is described (uint16), but its pixels need libjpeg-turbo
+        let p = r.properties(Index::Default).unwrap();
+        assert_eq!(p.dtype, imageio_core::DType::U16);
+        let e = r.read(Index::Default).unwrap_err().to_string();
+        assert!(e.contains("tiff-turbo"), "{name}: {e}");
+    }
+    // uint16 with other depths stays "needs uint8"
+    let u = NdArray::from_shape_vec(&[8, 8], vec![1u16; 64]).unwrap();
+    let mut f = open_write(Resource::ReturnBytes, Options::new()).unwrap();
+    let e = f
+        .write_with_options(&u, None, Options::new().with("compression", "jpeg"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("needs uint8"), "{e}");
+}
