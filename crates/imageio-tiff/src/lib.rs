@@ -51,12 +51,17 @@
 //!   option `apply_colormap` returns the uint16 RGB values tifffile's `apply_colormap` gives),
 //!   CMYK stays CMYK, extra samples (alpha) are kept. JPEG-compressed YCbCr gives RGB (decoded by
 //!   zune-jpeg, which rounds differently from libjpeg-turbo: within ±12, mean < 1).
+//!   12-bit JPEG (BitsPerSample 12, what tifffile writes for uint16 data with
+//!   `bitspersample=12`) reads as uint16 with the [`turbo` feature](#the-turbo-feature-12-bit-jpeg);
+//!   without it such pages are described (uint16) but reading them is an error naming the
+//!   feature.
 //!   Uncompressed subsampled YCbCr is refused (tifffile refuses it too).
 //! * Compression: none, LZW (weezl), deflate/zlib (flate2/zlib-rs; with the opt-in `libdeflate`
 //!   feature, libdeflate — the codec tifffile uses through imagecodecs — for whole strips and
 //!   zlib-rs for streams it refuses, e.g. truncated
 //!   ones, which keep what decodes like libtiff), PackBits, JPEG with
-//!   JPEGTables (zune-jpeg), zstd (ruzstd, pure Rust); predictors 2 and 3, both byte orders.
+//!   JPEGTables (zune-jpeg; 12-bit: libjpeg-turbo, feature `turbo`), zstd (ruzstd, pure
+//!   Rust); predictors 2 and 3, both byte orders.
 //! * Performance: uncompressed data are read straight into the output array: a series whose
 //!   pages hold exactly the output bytes is read with one `pread` per run of adjacent pages
 //!   (runs split across rayon's threads, no per-page work), other uncompressed strips one
@@ -107,9 +112,11 @@
 //!   file (sparse where the file system allows); like tifffile this needs uncompressed,
 //!   unpacked, untiled data. A `shape` that does not match non-empty data is an error. Zero-size
 //!   data are written as one (0, 0) page whose description keeps the shape (tifffile).
-//! * **JPEG** (`compression="jpeg"`, quality from `level`/`compressionargs`, default 75 like
-//!   libjpeg): uint8 grayscale, RGB or YCbCr only (tifffile also writes 12-bit JPEG; not here,
-//!   see below).
+//! * **JPEG** (`compression="jpeg"`, quality from `level`/`compressionargs`, default **95**,
+//!   the default of imagecodecs' `jpeg8_encode`, which tifffile calls without a level: its
+//!   files and ours have the same quantization tables): uint8 grayscale, RGB or YCbCr; and,
+//!   with the `turbo` feature, uint16 grayscale or RGB with `bitspersample=12` (12-bit JPEG, see
+//!   [below](#the-turbo-feature-12-bit-jpeg)).
 //!   Contiguous RGB is stored as YCbCr with `subsampling` (default (2, 2); (1, 1), (2, 1),
 //!   (4, 1)), the YCbCrSubSampling and ReferenceBlackWhite tags and rows per strip rounded to the
 //!   MCU height, like tifffile; each strip/tile is a complete JPEG stream (jpeg-encoder, with
@@ -127,12 +134,11 @@
 //!   a JFIF (YCbCr) stream with luma/chroma quantization tables and has no way to store
 //!   untransformed RGB components, so `outcolorspace="rgb"` is refused with an error rather
 //!   than written as a file that decodes differently.
-//! * **12-bit JPEG is refused** (uint16 data with JPEG is an error). No well-kept Rust crate
-//!   encodes it: jpeg-encoder writes 8-bit baseline/progressive only, zune-jpeg (our decoder)
-//!   refuses any precision but 8 ("can only parse 8-bit images"), the `turbojpeg` crate exposes
-//!   only libjpeg-turbo's 8-bit API, `mozjpeg` builds 8-bit libjpeg, and the one pure-Rust codec
-//!   with 12-bit code (`zenjpeg`) is AGPL-licensed, which this MIT/Apache project cannot use.
-//!   (Checked in November 2026.)
+//! * **12-bit JPEG needs the opt-in `turbo` feature** (facade feature `tiff-turbo`); without
+//!   it, writing uint16 data with `compression="jpeg", bitspersample=12` and reading a 12-bit
+//!   JPEG page are errors that name the feature. The pure-Rust codecs cannot do it: jpeg-encoder
+//!   writes 8-bit samples only, zune-jpeg refuses any precision but 8, and the one pure-Rust
+//!   codec with 12-bit code (`zenjpeg`) is AGPL-licensed. (Checked in November 2026.)
 //! * **`segments`** (tifffile's `data` as an iterator of bytes or of arrays): with an empty
 //!   write (an image without elements plus `shape` and `dtype`), `segments` holds the data of
 //!   the whole series. A list of bytes is the pre-encoded strips or tiles of every page in file
@@ -173,14 +179,40 @@
 //!   opt-in `libdeflate` feature (facade feature `tiff-libdeflate`), with libdeflate like
 //!   tifffile (levels 0–12): the same file size as tifffile's and about half zlib-rs' encode
 //!   time. libdeflate is a C library vendored and built by the `libdeflater` crate, so the
-//!   default build (pure Rust, like every default backend) leaves it out; this crate itself has
-//!   no unsafe code either way.
+//!   default build (pure Rust, like every default backend) leaves it out; it adds no unsafe
+//!   code to this crate.
 //! * A batch write (`is_batch`) writes one series per item and reports the last item's
 //!   `returnoffset`.
 //!
 //! Data are written like tifffile lays them out: all pages of a series back to back (so an
 //! uncompressed series is contiguous and tifffile's fast paths apply), then the IFDs;
 //! OME-XML and the final shape of contiguous series are patched in at `close()`.
+//!
+//! # The `turbo` feature (12-bit JPEG)
+//!
+//! `imageio-tiff = { features = ["turbo"] }` (facade: `tiff-turbo`) links libjpeg-turbo 3.1
+//! through `turbojpeg-sys` 1.2 (its vendored sources, built with cmake and nasm and linked
+//! statically: a C compiler, cmake and nasm are needed at build time) and uses TurboJPEG 3's
+//! `tj3Compress12`/`tj3Decompress12`, the same library tifffile uses through imagecodecs:
+//!
+//! - **Write**: uint16 data with `compression="jpeg"` and `bitspersample=12`, values 0..4095
+//!   (a larger value is an error before anything is written, never clipped). Grayscale, or RGB
+//!   stored as YCbCr with `subsampling` (default (2, 2)), quality = `level` (default 95), strips
+//!   or tiles, separate planes as one grayscale JPEG each, `jpegtables` written verbatim: the
+//!   same tags as tifffile (BitsPerSample 12, Photometric 6, YCbCrSubSampling, ReferenceBlackWhite,
+//!   rows per strip from the uint16 item size) and, for the tested images, exactly the pixels
+//!   tifffile decodes from its own file of the same call. 12-bit JPEG of YCbCr input
+//!   (`photometric="ycbcr"`) is refused: TurboJPEG's 12-bit API takes RGB or gray samples only.
+//! - **Read**: JPEG pages with BitsPerSample 12 (strips, tiles, JPEGTables) decode to uint16,
+//!   bit for bit as tifffile decodes them. The JPEG frame must fit its strip/tile and be of
+//!   12-bit precision; libjpeg-turbo's warnings (corrupt data, premature end) are errors, its
+//!   scan count (500) and memory (256 MB) are limited; errors come back as decoding errors with
+//!   libjpeg-turbo's message.
+//! - 8-bit JPEG stays on zune-jpeg/jpeg-encoder (unchanged by the feature).
+//! - **Unsafe code**: the crate is `#![forbid(unsafe_code)]` without the feature; with it, only
+//!   the `turbo` module has `unsafe` blocks (FFI calls, each with a `// SAFETY:` note); the
+//!   TurboJPEG instance and its output buffer are freed by RAII wrappers on every path. No
+//!   `longjmp` crosses Rust frames: TurboJPEG catches libjpeg's errors in C.
 #![cfg_attr(not(feature = "turbo"), forbid(unsafe_code))]
 
 mod codecs;

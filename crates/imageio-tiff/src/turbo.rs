@@ -220,7 +220,10 @@ pub(crate) fn encode12(
         }
     };
     let mut hd = Handle::new(tj::TJINIT_TJINIT_COMPRESS)?;
-    hd.set(tj::TJPARAM_TJPARAM_QUALITY, c_int::from(quality.clamp(1, 100)))?;
+    hd.set(
+        tj::TJPARAM_TJPARAM_QUALITY,
+        c_int::from(quality.clamp(1, 100)),
+    )?;
     let subsamp = match (spp, subsampling) {
         (1, _) => tj::TJSAMP_TJSAMP_GRAY,
         (_, (1, 1)) => tj::TJSAMP_TJSAMP_444,
@@ -245,7 +248,16 @@ pub(crate) fn encode12(
     // TurboJPEG allocates the output (tj3Alloc) and stores its pointer and length in buf, which
     // frees it on drop on every path.
     let r = unsafe {
-        tj::tj3Compress12(hd.0, src.as_ptr(), wc, pc, hc, pf, &mut buf.ptr, &mut buf.len)
+        tj::tj3Compress12(
+            hd.0,
+            src.as_ptr(),
+            wc,
+            pc,
+            hc,
+            pf,
+            &mut buf.ptr,
+            &mut buf.len,
+        )
     };
     if r != 0 || buf.ptr.is_null() {
         return Err(Error::encoding(format!(

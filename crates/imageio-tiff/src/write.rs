@@ -2524,11 +2524,13 @@ impl Enc {
             }
         }
         if self.comp == 7 && self.bps == 12 {
-            let rows = buf.len() / seg_row.max(1);
-            let j = self.jpeg;
             #[cfg(feature = "turbo")]
-            return codecs::jpeg12_encode(&buf, w, rows, seg_spp, j.quality, j.subsampling)
-                .map(Cow::Owned);
+            {
+                let rows = buf.len() / seg_row.max(1);
+                let j = self.jpeg;
+                return codecs::jpeg12_encode(&buf, w, rows, seg_spp, j.quality, j.subsampling)
+                    .map(Cow::Owned);
+            }
             #[cfg(not(feature = "turbo"))]
             return Err(Error::invalid_argument(codecs::NO_TURBO_12BIT));
         }

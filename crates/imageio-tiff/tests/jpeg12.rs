@@ -89,14 +89,16 @@ mod turbo {
                 .with("bitspersample", 12i64)
         };
         let cases: Vec<Case> = vec![
-            ("gray_strips", gray.clone(), j12().with("rowsperstrip", 64i64)),
+            (
+                "gray_strips",
+                gray.clone(),
+                j12().with("rowsperstrip", 64i64),
+            ),
             ("gray_default", gray.clone(), j12()),
             (
                 "gray_tiled_q90",
                 gray.clone(),
-                j12()
-                    .with("level", 90i64)
-                    .with("tile", list(&[64, 128])),
+                j12().with("level", 90i64).with("tile", list(&[64, 128])),
             ),
             ("rgb_default", rgb.clone(), j12().with("photometric", "rgb")),
             (
@@ -140,7 +142,10 @@ mod turbo {
             for (k, v) in o.iter() {
                 match k {
                     "level" => {
-                        kw.insert("compressionargs".into(), serde_json::json!({"level": v.to_json()}));
+                        kw.insert(
+                            "compressionargs".into(),
+                            serde_json::json!({"level": v.to_json()}),
+                        );
                     }
                     _ => {
                         kw.insert(k.to_owned(), v.to_json());
@@ -148,8 +153,10 @@ mod turbo {
                 }
             }
             let theirs = dir.path().join(format!("{name}.tifffile.tif"));
-            spec.push(serde_json::json!({"raw": raw, "dtype": "uint16", "shape": a.shape(),
-                "kwargs": kw, "out": theirs}));
+            spec.push(
+                serde_json::json!({"raw": raw, "dtype": "uint16", "shape": a.shape(),
+                "kwargs": kw, "out": theirs}),
+            );
             ours.push(path);
         }
         let spec_path = dir.path().join("spec.json");
@@ -201,7 +208,10 @@ mod turbo {
             identical += usize::from(dec == tdec);
             // the same library, quality, subsampling and tables on both sides: tifffile decodes
             // our file to exactly the pixels of its own file
-            assert!(dec == tdec, "{name}: pixels differ from tifffile's own file");
+            assert!(
+                dec == tdec,
+                "{name}: pixels differ from tifffile's own file"
+            );
             assert!(p >= 38.0, "{name}: PSNR {p:.2} dB < 38");
             assert!(
                 p >= p_ref - 0.3,
@@ -222,7 +232,10 @@ mod turbo {
                 );
             }
         }
-        eprintln!("{identical} of {} files decode to tifffile's own pixels", cases.len());
+        eprintln!(
+            "{identical} of {} files decode to tifffile's own pixels",
+            cases.len()
+        );
     }
 
     #[test]
@@ -231,11 +244,23 @@ mod turbo {
         let rgb = photo12(32, 32, 3);
         for (a, o, msg) in [
             // never silently clipped
-            (img(4096), Options::new().with("bitspersample", 12i64), "0..4095"),
-            (img(65535), Options::new().with("bitspersample", 12i64), "0..4095"),
+            (
+                img(4096),
+                Options::new().with("bitspersample", 12i64),
+                "0..4095",
+            ),
+            (
+                img(65535),
+                Options::new().with("bitspersample", 12i64),
+                "0..4095",
+            ),
             // uint16 JPEG needs bitspersample=12
             (img(7), Options::new(), "needs uint8"),
-            (img(7), Options::new().with("bitspersample", 16i64), "needs uint8"),
+            (
+                img(7),
+                Options::new().with("bitspersample", 16i64),
+                "needs uint8",
+            ),
             (
                 rgb.clone(),
                 Options::new()
