@@ -122,6 +122,7 @@ fn ci() -> Result<()> {
         v.push("ffmpeg-device");
         v.push("tiff-libdeflate");
         v.push("tiff-libzstd");
+        v.push("tiff-turbo");
         v.push("jpeg-turbo");
         v.iter()
             .map(|f| format!("imageio/{f}"))
