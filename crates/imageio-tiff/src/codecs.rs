@@ -120,7 +120,7 @@ fn zstd(src: &[u8], out: &mut [u8]) -> Result<()> {
     Ok(())
 }
 
-/// Decodes one JPEG segment (with the page's JPEGTables) to gray or RGB bytes.
+/// Decodes one JPEG segment (with the page's JPEGTables) to gray, RGB or CMYK bytes.
 pub(crate) fn jpeg(
     src: &[u8],
     tables: Option<&[u8]>,
@@ -129,17 +129,32 @@ pub(crate) fn jpeg(
     width: usize,
     rows: usize,
 ) -> Result<Vec<u8>> {
+    let stream = with_tables(src, tables);
+    // a segment's JPEG is never larger than the segment: hostile headers are refused early
+    let channels = match (spp, photometric) {
+        (1, _) => 1,
+        (4, 5) => 4,
+        _ => 3,
+    };
+    // with the `turbo` feature 8-bit JPEG is decoded by libjpeg-turbo too: tifffile's pixels
+    // exactly (zune-jpeg rounds differently)
+    #[cfg(feature = "turbo")]
+    return crate::turbo::decode8(&stream, channels, width + 16, rows + 16).map(|d| d.0);
+    #[cfg(not(feature = "turbo"))]
+    jpeg_zune(&stream, channels, width, rows)
+}
+
+/// 8-bit JPEG through zune-jpeg (pure Rust; the default build).
+#[cfg(not(feature = "turbo"))]
+fn jpeg_zune(stream: &[u8], channels: usize, width: usize, rows: usize) -> Result<Vec<u8>> {
     use zune_core::bytestream::ZCursor;
     use zune_core::colorspace::ColorSpace;
     use zune_core::options::DecoderOptions;
-    let stream = with_tables(src, tables);
-    let stream: &[u8] = &stream;
-    let cs = match (spp, photometric) {
-        (1, _) => ColorSpace::Luma,
-        (4, 5) => ColorSpace::CMYK,
+    let cs = match channels {
+        1 => ColorSpace::Luma,
+        4 => ColorSpace::CMYK,
         _ => ColorSpace::RGB,
     };
-    // a segment's JPEG is never larger than the segment: refuse hostile headers early
     let opts = DecoderOptions::default()
         .jpeg_set_out_colorspace(cs)
         .set_max_width(width + 16)

@@ -94,6 +94,94 @@ fn pixel_format(spp: usize) -> Option<c_int> {
     }
 }
 
+/// Reads the header of `stream` into `hd` with the decoder limits set, checks the sample
+/// precision and that the frame fits `max_w × max_h`; returns the frame's (width, height).
+fn open_frame(
+    hd: &mut Handle,
+    stream: &[u8],
+    precision: c_int,
+    max_w: usize,
+    max_h: usize,
+) -> Result<(usize, usize)> {
+    hd.set(tj::TJPARAM_TJPARAM_STOPONWARNING, 1)?;
+    hd.set(tj::TJPARAM_TJPARAM_SCANLIMIT, 500)?;
+    // the coefficient buffers of a progressive frame are bounded by the frame size checked
+    // below; this caps what libjpeg-turbo may allocate for anything else (megabytes)
+    hd.set(tj::TJPARAM_TJPARAM_MAXMEMORY, 256)?;
+    // SAFETY: stream is a live slice and its exact length is passed; tj3DecompressHeader only
+    // reads it.
+    let r = unsafe { tj::tj3DecompressHeader(hd.0, stream.as_ptr(), stream.len() as tj::size_t) };
+    if r != 0 {
+        return Err(Error::decoding(format!(
+            "JPEG (libjpeg-turbo): {}",
+            hd.message()
+        )));
+    }
+    let p = hd.get(tj::TJPARAM_TJPARAM_PRECISION);
+    if p != precision {
+        return Err(Error::decoding(format!(
+            "the JPEG stream has {p}-bit samples, but the TIFF declares {precision} bits per sample"
+        )));
+    }
+    if hd.get(tj::TJPARAM_TJPARAM_LOSSLESS) != 0 {
+        return Err(Error::decoding("lossless JPEG in TIFF is not supported"));
+    }
+    let (jw, jh) = (
+        hd.get(tj::TJPARAM_TJPARAM_JPEGWIDTH),
+        hd.get(tj::TJPARAM_TJPARAM_JPEGHEIGHT),
+    );
+    match (usize::try_from(jw), usize::try_from(jh)) {
+        (Ok(w), Ok(h)) if w > 0 && h > 0 && w <= max_w && h <= max_h => Ok((w, h)),
+        _ => Err(Error::decoding(format!(
+            "JPEG frame {jw}×{jh} does not fit its {max_w}×{max_h} segment"
+        ))),
+    }
+}
+
+/// Decodes one 8-bit JPEG stream (a strip or tile with the JPEGTables joined in) of at most
+/// `max_w × max_h` pixels to `channels` interleaved bytes per pixel: 1 gray, 3 RGB (from YCbCr
+/// or RGB JPEGs), 4 CMYK. Returns the bytes (`h × w × channels`) and the frame's (w, h).
+/// libjpeg-turbo's default (ISLOW, fancy upsampling) decode: tifffile's pixels exactly.
+pub(crate) fn decode8(
+    stream: &[u8],
+    channels: usize,
+    max_w: usize,
+    max_h: usize,
+) -> Result<(Vec<u8>, usize, usize)> {
+    let pf = match channels {
+        1 => tj::TJPF_TJPF_GRAY,
+        3 => tj::TJPF_TJPF_RGB,
+        4 => tj::TJPF_TJPF_CMYK,
+        n => return Err(Error::decoding(format!("JPEG with {n} channels"))),
+    };
+    let mut hd = Handle::new(tj::TJINIT_TJINIT_DECOMPRESS)?;
+    let (w, h) = open_frame(&mut hd, stream, 8, max_w, max_h)?;
+    let pitch = w * channels;
+    let mut out = vec![0u8; pitch * h];
+    let pitch_c = c_int::try_from(pitch).map_err(|_| Error::decoding("JPEG row too long"))?;
+    // SAFETY: stream is a live slice with its exact length; out is an exclusively borrowed buffer
+    // of pitch × h bytes, and the header just read says the frame is w × h, so libjpeg-turbo
+    // writes h rows of pitch bytes (w pixels of `channels` bytes; no scaling or cropping).
+    // Errors are caught by TurboJPEG's setjmp in C and returned as -1.
+    let r = unsafe {
+        tj::tj3Decompress8(
+            hd.0,
+            stream.as_ptr(),
+            stream.len() as tj::size_t,
+            out.as_mut_ptr(),
+            pitch_c,
+            pf,
+        )
+    };
+    if r != 0 {
+        return Err(Error::decoding(format!(
+            "JPEG (libjpeg-turbo): {}",
+            hd.message()
+        )));
+    }
+    Ok((out, w, h))
+}
+
 /// Decodes one 12-bit JPEG stream (a strip or tile, with the page's JPEGTables already joined
 /// in) of at most `max_w × max_h` pixels and `spp` samples (1 gray, 3 → RGB from YCbCr) to
 /// native-endian u16 sample bytes, `jh × jw × spp` of them, with the JPEG's own (width, height).
@@ -113,41 +201,7 @@ pub(crate) fn decode12(
         ))
     })?;
     let mut hd = Handle::new(tj::TJINIT_TJINIT_DECOMPRESS)?;
-    let derr = |hd: &mut Handle| Error::decoding(format!("JPEG (libjpeg-turbo): {}", hd.message()));
-    hd.set(tj::TJPARAM_TJPARAM_STOPONWARNING, 1)?;
-    hd.set(tj::TJPARAM_TJPARAM_SCANLIMIT, 500)?;
-    // the coefficient buffers of a progressive frame are bounded by the frame size checked
-    // below; this caps what libjpeg-turbo may allocate for anything else
-    hd.set(tj::TJPARAM_TJPARAM_MAXMEMORY, 256)?;
-    // SAFETY: stream is a live slice and its exact length is passed; tj3DecompressHeader only
-    // reads it.
-    let r = unsafe { tj::tj3DecompressHeader(hd.0, stream.as_ptr(), stream.len() as tj::size_t) };
-    if r != 0 {
-        return Err(derr(&mut hd));
-    }
-    let precision = hd.get(tj::TJPARAM_TJPARAM_PRECISION);
-    if precision != 12 {
-        return Err(Error::decoding(format!(
-            "the JPEG stream has {precision}-bit samples, but the TIFF declares 12 bits per sample"
-        )));
-    }
-    if hd.get(tj::TJPARAM_TJPARAM_LOSSLESS) != 0 {
-        return Err(Error::decoding(
-            "lossless JPEG in a 12-bit TIFF is not supported",
-        ));
-    }
-    let (jw, jh) = (
-        hd.get(tj::TJPARAM_TJPARAM_JPEGWIDTH),
-        hd.get(tj::TJPARAM_TJPARAM_JPEGHEIGHT),
-    );
-    let (w, h) = match (usize::try_from(jw), usize::try_from(jh)) {
-        (Ok(w), Ok(h)) if w > 0 && h > 0 && w <= max_w && h <= max_h => (w, h),
-        _ => {
-            return Err(Error::decoding(format!(
-                "JPEG frame {jw}×{jh} does not fit its {max_w}×{max_h} segment"
-            )));
-        }
-    };
+    let (w, h) = open_frame(&mut hd, stream, 12, max_w, max_h)?;
     let jpeg_gray = hd.get(tj::TJPARAM_TJPARAM_COLORSPACE) == tj::TJCS_TJCS_GRAY as c_int;
     if (spp == 1) != jpeg_gray {
         return Err(Error::decoding(format!(
@@ -173,7 +227,10 @@ pub(crate) fn decode12(
         )
     };
     if r != 0 {
-        return Err(derr(&mut hd));
+        return Err(Error::decoding(format!(
+            "JPEG (libjpeg-turbo): {}",
+            hd.message()
+        )));
     }
     let bytes: Vec<u8> = out
         .iter()

@@ -109,9 +109,17 @@ fn every_manifest_case_reads_like_tifffile() {
                 .collect();
             let max = *diffs.iter().max().unwrap();
             let mean = diffs.iter().map(|&d| d as f64).sum::<f64>() / diffs.len() as f64;
-            if max as u64 > tol["max_abs"].as_u64().unwrap()
-                || mean > tol["mean_abs"].as_f64().unwrap()
-            {
+            // with the `turbo` feature 8-bit JPEG is decoded by libjpeg-turbo, as in tifffile:
+            // exactly the same pixels; zune-jpeg (default build) rounds differently
+            let (max_abs, mean_abs) = if cfg!(feature = "turbo") {
+                (0, 0.0)
+            } else {
+                (
+                    tol["max_abs"].as_u64().unwrap(),
+                    tol["mean_abs"].as_f64().unwrap(),
+                )
+            };
+            if max as u64 > max_abs || mean > mean_abs {
                 failures.push(format!(
                     "{label}: lossy pixels differ: max {max} mean {mean:.3}"
                 ));
