@@ -301,6 +301,74 @@ mod turbo {
         assert_eq!(u16s(&back.to_le_bytes()), vec![4095u16; 256]);
     }
 
+    /// tifffile's 12-bit tiles with shared JPEGTables (fixture jpeg12_rgb_tables.tif), copied
+    /// with `segments` + `jpegtables` (JPEGTables written verbatim, as for 8-bit): tifffile and
+    /// we decode the copy to the fixture's manifest pixels.
+    #[test]
+    fn jpegtables_and_12bit_segments_copied_verbatim() {
+        use imageio_core::{DType, Value};
+        use imageio_tiff::TiffWriteOptions;
+        let name = "jpeg12_rgb_tables.tif";
+        let good = std::fs::read(fixture(name)).unwrap();
+        let mut r = open_read(good.as_slice(), Options::new()).unwrap();
+        let m = r.metadata(Index::Default, false).unwrap();
+        let ints = |k: &str| -> Vec<usize> {
+            match &m[k] {
+                Value::List(l) => l.iter().map(|v| v.as_int().unwrap() as usize).collect(),
+                Value::Int(i) => vec![*i as usize],
+                o => panic!("{k}: {o:?}"),
+            }
+        };
+        let tables = m["JPEGTables"]
+            .as_bytes()
+            .expect("JPEGTables bytes")
+            .to_vec();
+        let segs: Vec<Vec<u8>> = ints("TileOffsets")
+            .into_iter()
+            .zip(ints("TileByteCounts"))
+            .map(|(o, n)| good[o..o + n].to_vec())
+            .collect();
+        assert_eq!(segs.len(), 4);
+        let want = imageio_testutil::manifest("tiff")["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["file"] == name)
+            .unwrap()["sha256"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("copy.tif");
+        let mut f = open_write(path.as_path(), Options::new()).unwrap();
+        let o = TiffWriteOptions::new()
+            .empty(&[48, 64, 3], DType::U16)
+            .compression("jpeg")
+            .set("bitspersample", 12i64)
+            .photometric("rgb")
+            .tile(32, 32)
+            .jpegtables(tables.clone())
+            .segment_bytes(segs);
+        f.write_with_options(&NdArray::zeros(DType::U16, &[0]), None, o)
+            .unwrap();
+        f.close().unwrap();
+        let rep = run_checker(std::slice::from_ref(&path));
+        let r = &rep[&path.display().to_string()];
+        assert!(r.get("error").is_none(), "{r}");
+        let s = &r["series"][0];
+        assert_eq!(s["sha256"], serde_json::Value::from(want.clone()));
+        assert_eq!(
+            s["page"]["jpegtables"]["len"],
+            serde_json::Value::from(tables.len())
+        );
+        assert_eq!(r["page0"]["bitspersample"], serde_json::Value::from(12));
+        let ours = open_read(path.as_path(), Options::new())
+            .unwrap()
+            .read(Index::Default)
+            .unwrap();
+        assert_eq!(ours.sha256_hex(), want);
+    }
+
     /// Offsets of the first strip/tile of a (little-endian, classic) TIFF fixture.
     fn first_segment(tif: &[u8]) -> std::ops::Range<usize> {
         let mut r = open_read(tif, Options::new()).unwrap();
