@@ -188,7 +188,8 @@ pub(crate) fn decode8(
 ///
 /// A stream whose frame is larger than its segment (a hostile header) is refused before any
 /// pixel buffer is allocated; libjpeg-turbo's own memory and scan limits are set too. Warnings
-/// (corrupt entropy-coded data, a premature end) are errors, as tifffile/imagecodecs treat them.
+/// (corrupt entropy-coded data, a premature end) are errors: a damaged strip is never silently
+/// filled in.
 pub(crate) fn decode12(
     stream: &[u8],
     spp: usize,
@@ -240,7 +241,7 @@ pub(crate) fn decode12(
 }
 
 /// Encodes one strip or tile of `rows × width × spp` native u16 samples (each ≤ 4095; checked)
-/// as a complete 12-bit baseline JPEG stream: gray, or RGB stored as YCbCr with the (h, v) luma
+/// as a complete 12-bit (extended sequential, optimized Huffman) JPEG stream: gray, or RGB stored as YCbCr with the (h, v) luma
 /// `subsampling`, at `quality` (1..=100), like imagecodecs' `jpeg8_encode(bitspersample=12)`.
 pub(crate) fn encode12(
     samples: &[u16],
