@@ -444,10 +444,15 @@ mod tests {
     #[test]
     fn sha256_of_contiguous_and_strided_views_is_the_c_order_bytes() {
         // more than one 8192-element chunk, and a transposed (non-contiguous) view
-        let v: Vec<u32> = (0..3 * 10_000u32).map(|x| x.wrapping_mul(2_654_435_761)).collect();
+        let v: Vec<u32> = (0..3 * 10_000u32)
+            .map(|x| x.wrapping_mul(2_654_435_761))
+            .collect();
         let a = NdArray::from_shape_vec(&[3, 10_000], v.clone()).unwrap();
         let want = |bytes: &[u8]| -> String {
-            Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+            Sha256::digest(bytes)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect()
         };
         assert_eq!(a.sha256_hex(), want(&a.to_le_bytes()));
         let arr = a.as_array::<u32>().unwrap();
