@@ -12,55 +12,6 @@ mod common;
 use common::*;
 use imageio_core::{Index, NdArray, Options, Resource};
 
-/// A smooth, photo-like 12-bit image (0..=4095): `c` = 1 (gray, 2-d) or 3 (RGB).
-fn photo12(h: usize, w: usize, c: usize) -> NdArray {
-    let mut v = Vec::with_capacity(h * w * c);
-    let mut s = 0x2545F4914F6CDD1Du64;
-    for y in 0..h {
-        for x in 0..w {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            let n = (s >> 59) as f64; // sensor-like texture (0..31)
-            let (fx, fy) = (x as f64 / w as f64, y as f64 / h as f64);
-            let r = 600.0 + 2400.0 * fx + 480.0 * (fy * 9.0).sin() + n;
-            let g = 900.0 + 1900.0 * fy + 640.0 * (fx * 7.0 + fy * 3.0).cos() + n;
-            let b = 1400.0
-                + 1300.0 * (1.0 - fx) * fy
-                + 800.0 * ((fx - 0.5).hypot(fy - 0.5) * 12.0).sin();
-            for k in [r, g, b].into_iter().take(c) {
-                v.push(k.clamp(0.0, 4095.0) as u16);
-            }
-        }
-    }
-    let shape: Vec<usize> = if c == 1 { vec![h, w] } else { vec![h, w, c] };
-    NdArray::from_shape_vec(&shape, v).unwrap()
-}
-
-#[cfg_attr(not(feature = "turbo"), allow(dead_code))]
-fn u16s(le: &[u8]) -> Vec<u16> {
-    le.chunks_exact(2)
-        .map(|c| u16::from_le_bytes([c[0], c[1]]))
-        .collect()
-}
-
-#[cfg_attr(not(feature = "turbo"), allow(dead_code))]
-fn psnr12(a: &[u16], b: &[u16]) -> f64 {
-    assert_eq!(a.len(), b.len());
-    let mse = a
-        .iter()
-        .zip(b)
-        .map(|(&x, &y)| (x as f64 - y as f64).powi(2))
-        .sum::<f64>()
-        / a.len() as f64;
-    10.0 * (4095.0f64 * 4095.0 / mse.max(1e-12)).log10()
-}
-
-#[cfg_attr(not(feature = "turbo"), allow(dead_code))]
-fn list(v: &[i64]) -> imageio_core::Value {
-    imageio_core::Value::List(v.iter().map(|&x| x.into()).collect())
-}
-
 #[cfg(feature = "turbo")]
 mod turbo {
     use super::*;
@@ -75,14 +26,7 @@ mod turbo {
         let dir = tempfile::tempdir().unwrap();
         let gray = photo12(200, 300, 1);
         let rgb = photo12(200, 300, 3);
-        let planar = {
-            let v = rgb.as_array::<u16>().unwrap();
-            NdArray::from(
-                v.permuted_axes(vec![2, 0, 1])
-                    .as_standard_layout()
-                    .to_owned(),
-            )
-        };
+        let planar = planar(&rgb);
         let j12 = || {
             Options::new()
                 .with("compression", "jpeg")
@@ -159,12 +103,7 @@ mod turbo {
             );
             ours.push(path);
         }
-        let spec_path = dir.path().join("spec.json");
-        std::fs::write(&spec_path, serde_json::to_vec(&spec).unwrap()).unwrap();
-        imageio_testutil::run_python(
-            "check_tiff.py",
-            &["--tifffile-write".as_ref(), spec_path.as_os_str()],
-        );
+        tifffile_write(dir.path(), spec);
         let theirs: Vec<PathBuf> = ours
             .iter()
             .map(|p| p.with_extension("tifffile.tif"))
@@ -195,7 +134,7 @@ mod turbo {
             let src = u16s(&a.to_le_bytes());
             let dec = u16s(&std::fs::read(format!("{}.s0.raw", path.display())).unwrap());
             let tdec = u16s(&std::fs::read(format!("{}.s0.raw", tpath.display())).unwrap());
-            let (p, p_ref) = (psnr12(&src, &dec), psnr12(&src, &tdec));
+            let (p, p_ref) = (psnr(&src, &dec, 4095.0), psnr(&src, &tdec, 4095.0));
             let (size, tsize) = (
                 std::fs::metadata(path).unwrap().len(),
                 std::fs::metadata(tpath).unwrap().len(),

@@ -8,51 +8,6 @@ use common::*;
 use imageio_core::{Index, NdArray, Options, Resource, Value};
 use serde_json::Value as J;
 
-/// A smooth, photo-like RGB image (gradients, sinusoids and mild texture).
-fn photo(h: usize, w: usize) -> NdArray {
-    let mut v = Vec::with_capacity(h * w * 3);
-    let mut s = 0x2545F4914F6CDD1Du64;
-    for y in 0..h {
-        for x in 0..w {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            // sensor-like texture (0..7)
-            let n = (s >> 61) as f64;
-            let (fx, fy) = (x as f64 / w as f64, y as f64 / h as f64);
-            let r = 40.0 + 150.0 * fx + 30.0 * (fy * 9.0).sin() + n;
-            let g = 60.0 + 120.0 * fy + 40.0 * (fx * 7.0 + fy * 3.0).cos() + n;
-            let b =
-                90.0 + 80.0 * (1.0 - fx) * fy + 50.0 * ((fx - 0.5).hypot(fy - 0.5) * 12.0).sin();
-            for c in [r, g, b] {
-                v.push(c.clamp(0.0, 255.0) as u8);
-            }
-        }
-    }
-    NdArray::from_shape_vec(&[h, w, 3], v).unwrap()
-}
-
-/// (H, W, 3) → (3, H, W).
-fn planar(a: &NdArray) -> NdArray {
-    let v = a.as_array::<u8>().unwrap();
-    NdArray::from(
-        v.permuted_axes(vec![2, 0, 1])
-            .as_standard_layout()
-            .to_owned(),
-    )
-}
-
-fn psnr(a: &[u8], b: &[u8]) -> f64 {
-    assert_eq!(a.len(), b.len());
-    let mse = a
-        .iter()
-        .zip(b)
-        .map(|(&x, &y)| (x as f64 - y as f64).powi(2))
-        .sum::<f64>()
-        / a.len() as f64;
-    10.0 * (255.0f64 * 255.0 / mse.max(1e-12)).log10()
-}
-
 /// A standard grayscale image with natural content (a crop of the FEI-SEM micrograph).
 fn sem_crop() -> NdArray {
     let p = imageio_core::standard::resolve("fei-sem-rbc.tif").unwrap();
@@ -158,11 +113,10 @@ fn tifffile_decodes_our_jpeg_tiffs_at_psnr_38() {
             serde_json::json!({"raw": raw, "shape": a.shape(), "kwargs": kw})
         })
         .collect();
-    let spec_path = dir.path().join("jpeg_spec.json");
-    std::fs::write(&spec_path, serde_json::to_vec(&spec).unwrap()).unwrap();
-    let out = imageio_testutil::run_python(
-        "check_tiff.py",
-        &["--jpeg-reference".as_ref(), spec_path.as_os_str()],
+    let out = check_tiff_spec(
+        "--jpeg-reference",
+        &dir.path().join("jpeg_spec.json"),
+        &spec.into(),
     );
     let reference: Vec<J> = serde_json::from_str(&out).unwrap();
 
@@ -179,7 +133,7 @@ fn tifffile_decodes_our_jpeg_tiffs_at_psnr_38() {
             assert_eq!(s["page"]["subsampling"], J::from(ss.clone()), "{name}");
         }
         let decoded = std::fs::read(format!("{}.s0.raw", path.display())).unwrap();
-        let p = psnr(&a.to_le_bytes(), &decoded);
+        let p = psnr(&a.to_le_bytes(), &decoded, 255.0);
         let p_ref = refr["psnr"].as_f64().unwrap();
         let size = std::fs::metadata(path).unwrap().len();
         eprintln!(
@@ -200,7 +154,7 @@ fn tifffile_decodes_our_jpeg_tiffs_at_psnr_38() {
             .read(Index::Default)
             .unwrap();
         assert_eq!(ours.shape(), a.shape());
-        let p2 = psnr(&ours.to_le_bytes(), &decoded);
+        let p2 = psnr(&ours.to_le_bytes(), &decoded, 255.0);
         assert!(p2 >= 40.0, "{name}: our decode vs libjpeg PSNR {p2:.2}");
     }
 }
@@ -237,7 +191,7 @@ fn jpegtables_are_written_verbatim_and_refusals() {
         J::from(tables.len())
     );
     let decoded = std::fs::read(format!("{}.s0.raw", path.display())).unwrap();
-    assert!(psnr(&gray.to_le_bytes(), &decoded) >= 38.0);
+    assert!(psnr(&gray.to_le_bytes(), &decoded, 255.0) >= 38.0);
 
     // what tifffile refuses (or what JPEG cannot hold) is an error
     let rgb = photo(64, 64);

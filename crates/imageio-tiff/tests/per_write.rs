@@ -9,10 +9,6 @@ use imageio_core::{DType, Index, Mode, NdArray, Options, Resource, Value};
 use imageio_tiff::TiffWriteOptions;
 use serde_json::Value as J;
 
-fn list_i(v: &[i64]) -> Value {
-    Value::List(v.iter().map(|&x| x.into()).collect())
-}
-
 fn u16_ramp(shape: &[usize], seed: u16) -> NdArray {
     let n: usize = shape.iter().product();
     NdArray::from_shape_vec(
@@ -135,7 +131,7 @@ fn per_write_subifds_apply_to_that_series_only() {
         None,
         Options::new()
             .with("subifds", 2i64)
-            .with("tile", list_i(&[16, 16])),
+            .with("tile", list(&[16, 16])),
     )
     .unwrap();
     f.write_with_options(&half, None, Options::new().with("subfiletype", 1i64))
@@ -261,11 +257,10 @@ fn returnoffset_reports_what_tifffile_reports_and_the_bytes_are_there() {
                 .collect()
         })
         .collect();
-    let spec_path = dir.path().join("spec.json");
-    std::fs::write(&spec_path, serde_json::to_vec(&spec).unwrap()).unwrap();
-    let out = imageio_testutil::run_python(
-        "check_tiff.py",
-        &["--returnoffset".as_ref(), spec_path.as_os_str()],
+    let out = check_tiff_spec(
+        "--returnoffset",
+        &dir.path().join("spec.json"),
+        &spec.into(),
     );
     let want: Vec<Vec<J>> = serde_json::from_str(&out).unwrap();
     let mut some = 0;
@@ -339,7 +334,7 @@ fn empty_writes_make_zero_series_tifffile_reads_with_their_shape() {
         &empty_u8(),
         None,
         Options::new()
-            .with("shape", list_i(&[2, 33, 17, 3]))
+            .with("shape", list(&[2, 33, 17, 3]))
             .with("dtype", "uint8")
             .with("rowsperstrip", 8i64),
     )
@@ -385,7 +380,7 @@ fn empty_writes_make_zero_series_tifffile_reads_with_their_shape() {
             "cannot write an empty",
         ),
         (
-            Options::new().with("tile", list_i(&[16, 16])),
+            Options::new().with("tile", list(&[16, 16])),
             "cannot write an empty",
         ),
     ] {
@@ -397,7 +392,7 @@ fn empty_writes_make_zero_series_tifffile_reads_with_their_shape() {
     }
     let mut f = open_write(Resource::ReturnBytes, Options::new()).unwrap();
     let e = f
-        .write_with_options(&after, None, Options::new().with("shape", list_i(&[5, 5])))
+        .write_with_options(&after, None, Options::new().with("shape", list(&[5, 5])))
         .unwrap_err();
     assert!(e.to_string().contains("does not match"), "{e}");
 }

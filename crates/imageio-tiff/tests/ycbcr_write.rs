@@ -10,29 +10,6 @@ use common::*;
 use imageio_core::{Metadata, NdArray, Options, Resource, Value};
 use serde_json::{Value as J, json};
 
-/// A smooth, photo-like RGB image (H, W, 3).
-fn photo(h: usize, w: usize) -> Vec<u8> {
-    let mut v = Vec::with_capacity(h * w * 3);
-    let mut s = 0x2545F4914F6CDD1Du64;
-    for y in 0..h {
-        for x in 0..w {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            let n = (s >> 61) as f64;
-            let (fx, fy) = (x as f64 / w as f64, y as f64 / h as f64);
-            let r = 40.0 + 150.0 * fx + 30.0 * (fy * 9.0).sin() + n;
-            let g = 60.0 + 120.0 * fy + 40.0 * (fx * 7.0 + fy * 3.0).cos() + n;
-            let b =
-                90.0 + 80.0 * (1.0 - fx) * fy + 50.0 * ((fx - 0.5).hypot(fy - 0.5) * 12.0).sin();
-            for c in [r, g, b] {
-                v.push(c.clamp(0.0, 255.0) as u8);
-            }
-        }
-    }
-    v
-}
-
 /// JFIF (full range) RGB → YCbCr, the colour space a JPEG/TIFF YCbCr decoder inverts.
 fn to_ycbcr(rgb: &[u8]) -> Vec<u8> {
     rgb.chunks_exact(3)
@@ -44,17 +21,6 @@ fn to_ycbcr(rgb: &[u8]) -> Vec<u8> {
             [y, cb, cr].map(|c| c.round().clamp(0.0, 255.0) as u8)
         })
         .collect()
-}
-
-fn psnr(a: &[u8], b: &[u8]) -> f64 {
-    assert_eq!(a.len(), b.len());
-    let mse = a
-        .iter()
-        .zip(b)
-        .map(|(&x, &y)| (x as f64 - y as f64).powi(2))
-        .sum::<f64>()
-        / a.len() as f64;
-    10.0 * (255.0f64 * 255.0 / mse.max(1e-12)).log10()
 }
 
 fn to_value(j: &J) -> Value {
@@ -98,17 +64,7 @@ fn tifffile_files(dir: &Path, cases: &[(String, NdArray, J)]) -> Vec<PathBuf> {
             })
         })
         .collect();
-    let spec_path = dir.join("spec.json");
-    std::fs::write(&spec_path, serde_json::to_vec(&spec).unwrap()).unwrap();
-    let out = imageio_testutil::run_python(
-        "check_tiff.py",
-        &["--tifffile-write".as_ref(), spec_path.as_os_str()],
-    );
-    let files: Vec<PathBuf> = serde_json::from_str::<Vec<String>>(&out)
-        .unwrap()
-        .into_iter()
-        .map(PathBuf::from)
-        .collect();
+    let files = tifffile_write(dir, spec);
     assert_eq!(files.len(), cases.len());
     files
 }
@@ -119,16 +75,9 @@ const TAGS: [&str; 8] = ["258", "259", "262", "277", "284", "530", "532", "322"]
 fn ycbcr_input_like_tifffile() {
     let dir = tempfile::tempdir().unwrap();
     let (h, w) = (96, 136);
-    let rgb = photo(h, w);
+    let rgb = photo(h, w).to_le_bytes();
     let ycc = NdArray::from_shape_vec(&[h, w, 3], to_ycbcr(&rgb)).unwrap();
-    let ycc_planar = {
-        let v = ycc.as_array::<u8>().unwrap();
-        NdArray::from(
-            v.permuted_axes(vec![2, 0, 1])
-                .as_standard_layout()
-                .to_owned(),
-        )
-    };
+    let ycc_planar = planar(&ycc);
     let two = NdArray::stack(vec![ycc.clone(), ycc.clone()]).unwrap();
     let jpeg90 = |extra: J| {
         let mut kw = json!({"photometric": "ycbcr", "compression": "jpeg",
@@ -245,7 +194,10 @@ fn ycbcr_input_like_tifffile() {
         } else {
             rgb.clone()
         };
-        let (p, p_ref) = (psnr(&reference, &dec_o), psnr(&reference, &dec_t));
+        let (p, p_ref) = (
+            psnr(&reference, &dec_o, 255.0),
+            psnr(&reference, &dec_t, 255.0),
+        );
         eprintln!("{name}: ours {p:.2} dB, tifffile's {p_ref:.2} dB");
         assert!(
             p >= p_ref - 0.3,
@@ -257,7 +209,7 @@ fn ycbcr_input_like_tifffile() {
             .unwrap()
             .read(imageio_core::Index::Default)
             .unwrap();
-        let p2 = psnr(&back.to_le_bytes(), &dec_o);
+        let p2 = psnr(&back.to_le_bytes(), &dec_o, 255.0);
         assert!(p2 >= 40.0, "{name}: our decode vs libjpeg PSNR {p2:.2}");
     }
 }

@@ -83,17 +83,7 @@ fn tifffile_reads_our_zstd_at_every_level() {
                    "out": dir.path().join(format!("{name}.tifffile.tif"))})
         })
         .collect();
-    let spec_path = dir.path().join("spec.json");
-    std::fs::write(&spec_path, serde_json::to_vec(&spec).unwrap()).unwrap();
-    let out = imageio_testutil::run_python(
-        "check_tiff.py",
-        &["--tifffile-write".as_ref(), spec_path.as_os_str()],
-    );
-    let theirs: Vec<PathBuf> = serde_json::from_str::<Vec<String>>(&out)
-        .unwrap()
-        .into_iter()
-        .map(PathBuf::from)
-        .collect();
+    let theirs = tifffile_write(dir.path(), spec);
     let all: Vec<PathBuf> = ours.iter().chain(&theirs).cloned().collect();
     let rep = run_checker(&all);
     for p in &ours {
