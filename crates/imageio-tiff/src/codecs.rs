@@ -181,7 +181,7 @@ fn with_tables<'a>(src: &'a [u8], tables: Option<&[u8]>) -> std::borrow::Cow<'a,
 /// Decodes one 12-bit JPEG segment (with the page's JPEGTables) to native-endian u16 sample
 /// bytes, gray or RGB (from YCbCr), through libjpeg-turbo (feature `turbo`). Returns the
 /// decoded bytes and the JPEG's own (width, height), which is at most `width × rows`.
-#[cfg(feature = "turbo")]
+/// Without the feature 12-bit JPEG cannot be decoded: a clear error naming the feature.
 pub(crate) fn jpeg12(
     src: &[u8],
     tables: Option<&[u8]>,
@@ -189,19 +189,13 @@ pub(crate) fn jpeg12(
     width: usize,
     rows: usize,
 ) -> Result<(Vec<u8>, usize, usize)> {
-    crate::turbo::decode12(&with_tables(src, tables), spp, width, rows)
-}
-
-/// Without the `turbo` feature 12-bit JPEG cannot be decoded: a clear error naming the feature.
-#[cfg(not(feature = "turbo"))]
-pub(crate) fn jpeg12(
-    _src: &[u8],
-    _tables: Option<&[u8]>,
-    _spp: usize,
-    _width: usize,
-    _rows: usize,
-) -> Result<(Vec<u8>, usize, usize)> {
-    Err(Error::decoding(NO_TURBO_12BIT))
+    #[cfg(feature = "turbo")]
+    return crate::turbo::decode12(&with_tables(src, tables), spp, width, rows);
+    #[cfg(not(feature = "turbo"))]
+    {
+        let _ = (src, tables, spp, width, rows);
+        Err(Error::decoding(NO_TURBO_12BIT))
+    }
 }
 
 /// Why 12-bit JPEG is refused without the `turbo` feature (reading and writing).
@@ -209,24 +203,6 @@ pub(crate) fn jpeg12(
 pub(crate) const NO_TURBO_12BIT: &str = "12-bit JPEG needs libjpeg-turbo: build imageio-rs with \
     the `tiff-turbo` feature (feature `turbo` of imageio-tiff); the pure-Rust JPEG codecs \
     handle 8-bit samples only";
-
-/// One 12-bit JPEG segment (`rows × width × spp` native u16 samples, values 0..=4095) through
-/// libjpeg-turbo (feature `turbo`): gray, or RGB stored as YCbCr with `subsampling`.
-#[cfg(feature = "turbo")]
-pub(crate) fn jpeg12_encode(
-    src: &[u8],
-    width: usize,
-    rows: usize,
-    spp: usize,
-    quality: u8,
-    subsampling: (u8, u8),
-) -> Result<Vec<u8>> {
-    let samples: Vec<u16> = src
-        .chunks_exact(2)
-        .map(|c| u16::from_ne_bytes([c[0], c[1]]))
-        .collect();
-    crate::turbo::encode12(&samples, width, rows, spp, quality, subsampling)
-}
 
 /// Reverses the bytes of every `size`-byte sample.
 pub(crate) fn swap(d: &mut [u8], size: usize) {

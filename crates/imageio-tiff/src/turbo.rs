@@ -138,6 +138,49 @@ fn open_frame(
     }
 }
 
+/// The TurboJPEG decompression of one precision: `tj3Decompress8` (u8) or `tj3Decompress12`
+/// (i16 samples).
+type Decompress<T> =
+    unsafe extern "C" fn(tj::tjhandle, *const u8, tj::size_t, *mut T, c_int, c_int) -> c_int;
+
+/// Decodes the `w × h` frame whose header [`open_frame`] read into `hd` with `f`, to
+/// `channels` interleaved samples per pixel in pixel format `pf` (which has that many);
+/// libjpeg-turbo's errors (and, with STOPONWARNING, warnings) are errors.
+fn decompress<T: Copy + Default>(
+    hd: &mut Handle,
+    stream: &[u8],
+    (w, h): (usize, usize),
+    channels: usize,
+    pf: c_int,
+    f: Decompress<T>,
+) -> Result<Vec<T>> {
+    let pitch = w * channels;
+    let mut out = vec![T::default(); pitch * h];
+    let pitch_c = c_int::try_from(pitch).map_err(|_| Error::decoding("JPEG row too long"))?;
+    // SAFETY: stream is a live slice with its exact length; out is an exclusively borrowed buffer
+    // of pitch × h samples of type T (f is tj3Decompress8 for u8 or tj3Decompress12 for i16),
+    // and the header just read says the frame is w × h, so libjpeg-turbo writes h rows of pitch
+    // samples (w pixels of `channels` samples in format pf; no scaling or cropping is set).
+    // Errors are caught by TurboJPEG's setjmp in C and returned as -1.
+    let r = unsafe {
+        f(
+            hd.0,
+            stream.as_ptr(),
+            stream.len() as tj::size_t,
+            out.as_mut_ptr(),
+            pitch_c,
+            pf,
+        )
+    };
+    if r != 0 {
+        return Err(Error::decoding(format!(
+            "JPEG (libjpeg-turbo): {}",
+            hd.message()
+        )));
+    }
+    Ok(out)
+}
+
 /// Decodes one 8-bit JPEG stream (a strip or tile with the JPEGTables joined in) of at most
 /// `max_w × max_h` pixels to `channels` interleaved bytes per pixel: 1 gray, 3 RGB (from YCbCr
 /// or RGB JPEGs), 4 CMYK. Returns the bytes (`h × w × channels`) and the frame's (w, h).
@@ -156,29 +199,7 @@ pub(crate) fn decode8(
     };
     let mut hd = Handle::new(tj::TJINIT_TJINIT_DECOMPRESS)?;
     let (w, h) = open_frame(&mut hd, stream, 8, max_w, max_h)?;
-    let pitch = w * channels;
-    let mut out = vec![0u8; pitch * h];
-    let pitch_c = c_int::try_from(pitch).map_err(|_| Error::decoding("JPEG row too long"))?;
-    // SAFETY: stream is a live slice with its exact length; out is an exclusively borrowed buffer
-    // of pitch × h bytes, and the header just read says the frame is w × h, so libjpeg-turbo
-    // writes h rows of pitch bytes (w pixels of `channels` bytes; no scaling or cropping).
-    // Errors are caught by TurboJPEG's setjmp in C and returned as -1.
-    let r = unsafe {
-        tj::tj3Decompress8(
-            hd.0,
-            stream.as_ptr(),
-            stream.len() as tj::size_t,
-            out.as_mut_ptr(),
-            pitch_c,
-            pf,
-        )
-    };
-    if r != 0 {
-        return Err(Error::decoding(format!(
-            "JPEG (libjpeg-turbo): {}",
-            hd.message()
-        )));
-    }
+    let out = decompress(&mut hd, stream, (w, h), channels, pf, tj::tj3Decompress8)?;
     Ok((out, w, h))
 }
 
@@ -210,29 +231,7 @@ pub(crate) fn decode12(
             if jpeg_gray { "1" } else { "several" }
         )));
     }
-    let pitch = w * spp;
-    let mut out = vec![0i16; pitch * h];
-    let pitch_c = c_int::try_from(pitch).map_err(|_| Error::decoding("JPEG row too long"))?;
-    // SAFETY: stream is a live slice with its exact length; out is an exclusively borrowed buffer
-    // of pitch × h samples, and the header just read says the frame is w × h, so libjpeg-turbo
-    // writes h rows of pitch samples (no scaling or cropping is set). Errors are caught by
-    // TurboJPEG's setjmp in C and returned as -1.
-    let r = unsafe {
-        tj::tj3Decompress12(
-            hd.0,
-            stream.as_ptr(),
-            stream.len() as tj::size_t,
-            out.as_mut_ptr(),
-            pitch_c,
-            pf,
-        )
-    };
-    if r != 0 {
-        return Err(Error::decoding(format!(
-            "JPEG (libjpeg-turbo): {}",
-            hd.message()
-        )));
-    }
+    let out = decompress(&mut hd, stream, (w, h), spp, pf, tj::tj3Decompress12)?;
     let bytes: Vec<u8> = out
         .iter()
         .flat_map(|&v| (v.clamp(0, 4095) as u16).to_ne_bytes())
@@ -240,11 +239,12 @@ pub(crate) fn decode12(
     Ok((bytes, w, h))
 }
 
-/// Encodes one strip or tile of `rows × width × spp` native u16 samples (each ≤ 4095; checked)
+/// Encodes one strip or tile of `rows × width × spp` native-endian u16 samples given as bytes
+/// (each ≤ 4095; checked)
 /// as a complete 12-bit (extended sequential, optimized Huffman) JPEG stream: gray, or RGB stored as YCbCr with the (h, v) luma
 /// `subsampling`, at `quality` (1..=100), like imagecodecs' `jpeg8_encode(bitspersample=12)`.
 pub(crate) fn encode12(
-    samples: &[u16],
+    src: &[u8],
     width: usize,
     rows: usize,
     spp: usize,
@@ -256,6 +256,10 @@ pub(crate) fn encode12(
             "12-bit JPEG needs 1 (grayscale) or 3 (RGB) samples per pixel, not {spp}"
         ))
     })?;
+    let samples: Vec<u16> = src
+        .chunks_exact(2)
+        .map(|c| u16::from_ne_bytes([c[0], c[1]]))
+        .collect();
     let pitch = width * spp;
     if samples.len() != pitch * rows || width == 0 || rows == 0 {
         return Err(Error::encoding("12-bit JPEG: segment size disagreement"));

@@ -2528,7 +2528,7 @@ impl Enc {
             {
                 let rows = buf.len() / seg_row.max(1);
                 let j = self.jpeg;
-                return codecs::jpeg12_encode(&buf, w, rows, seg_spp, j.quality, j.subsampling)
+                return crate::turbo::encode12(&buf, w, rows, seg_spp, j.quality, j.subsampling)
                     .map(Cow::Owned);
             }
             #[cfg(not(feature = "turbo"))]
