@@ -155,19 +155,6 @@ pub(crate) fn encode(image: &NdView<'_>, s: &Settings) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-/// One complete file from one encoder: jpeg-encoder (default build).
-#[cfg(not(feature = "turbo"))]
-fn encode_one(
-    data: &[u8],
-    h: u16,
-    w: u16,
-    color: ColorType,
-    s: &Settings,
-    restart: Option<u16>,
-) -> Result<Vec<u8>> {
-    encode_whole(data, h, w, color, s, restart)
-}
-
 /// One complete file from one encoder: libjpeg-turbo (feature `turbo`). libjpeg-turbo writes
 /// the JFIF header (with the density), the ICC profile (APP2 chunks) and the image; the EXIF
 /// APP1 segment is inserted right after the JFIF header, where Pillow puts it.
@@ -237,8 +224,9 @@ fn eerr(e: jpeg_encoder::EncodingError) -> Error {
     Error::encoding(format!("JPEG: {e}"))
 }
 
+/// One complete file from one encoder: jpeg-encoder (default build).
 #[cfg(not(feature = "turbo"))]
-fn encode_whole(
+fn encode_one(
     data: &[u8],
     h: u16,
     w: u16,
