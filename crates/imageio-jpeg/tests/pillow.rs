@@ -105,7 +105,7 @@ fn generated_fixtures_match_pillow() {
 
 #[test]
 fn standard_jpegs_match_pillow() {
-    let dir = tempfile_dir();
+    let dir = tmp_dir("test");
     let mut n = 0;
     for c in cases() {
         let file = c["file"].as_str().unwrap();
@@ -126,12 +126,6 @@ fn standard_jpegs_match_pillow() {
         n += 1;
     }
     assert_eq!(n, 5, "expected the 5 standard JPEGs");
-}
-
-fn tempfile_dir() -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("imageio-jpeg-test-{}", std::process::id()));
-    std::fs::create_dir_all(&d).unwrap();
-    d
 }
 
 #[test]
@@ -229,7 +223,7 @@ fn rommel_orientation_6_rotates_to_upright() {
         }
     }
     // and it equals Pillow's ImageOps.exif_transpose
-    let out = tempfile_dir().join("rommel_up.npy");
+    let out = tmp_dir("test").join("rommel_up.npy");
     let p = check_jpeg(&[
         "decode",
         path.to_str().unwrap(),
@@ -446,7 +440,7 @@ fn ycck_matches_pillow() {
         jpeg_encoder::ColorType::CmykAsYcck,
     )
     .unwrap();
-    let dir = tempfile_dir();
+    let dir = tmp_dir("test");
     let path = dir.join("ycck.jpg");
     std::fs::write(&path, &file).unwrap();
     let m = meta_of(&path, Options::new(), true);

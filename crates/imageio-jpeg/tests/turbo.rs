@@ -6,17 +6,11 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use common::*;
-use imageio_core::{Mode, NdArray, OpenArgs, Options, Resource};
+use imageio_core::NdArray;
 use imageio_jpeg::JpegWriteOptions;
-
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("imageio-jpeg-turbo-{}", std::process::id()));
-    std::fs::create_dir_all(&d).unwrap();
-    d.join(name)
-}
 
 /// Photo-like content: smooth gradients, a hard-edged disc, noise (gray when `channels` is 0).
 fn photo(h: usize, w: usize, channels: usize) -> NdArray {
@@ -52,16 +46,6 @@ fn photo(h: usize, w: usize, channels: usize) -> NdArray {
     NdArray::from_shape_vec(&shape, v).unwrap()
 }
 
-fn write_ours(path: &Path, img: &NdArray, options: Options) {
-    let args = OpenArgs {
-        options,
-        ..Default::default()
-    };
-    let mut f = imageio_core::open(Resource::from(path), Mode::Write, &args).unwrap();
-    f.write(img).unwrap();
-    f.close().unwrap();
-}
-
 /// Everything from the first SOS marker on: the entropy-coded data (and, for progressive files,
 /// the later scans with their tables).
 fn scans(jpeg: &[u8]) -> &[u8] {
@@ -92,9 +76,9 @@ struct Case {
 }
 
 fn compare_with_pillow(img: &NdArray, c: &Case, same_scans: bool) {
-    let src = tmp(&format!("{}.src.npy", c.name));
+    let src = tmp_dir("turbo").join(format!("{}.src.npy", c.name));
     write_npy(&src, img.shape(), &img.to_le_bytes());
-    let theirs = tmp(&format!("{}.pillow.jpg", c.name));
+    let theirs = tmp_dir("turbo").join(format!("{}.pillow.jpg", c.name));
     let q = c.quality.to_string();
     let mut args = vec![
         "encode",
@@ -112,13 +96,13 @@ fn compare_with_pillow(img: &NdArray, c: &Case, same_scans: bool) {
         args.push("--optimize");
     }
     check_jpeg(&args);
-    let ours = tmp(&format!("{}.ours.jpg", c.name));
+    let ours = tmp_dir("turbo").join(format!("{}.ours.jpg", c.name));
     let opts = JpegWriteOptions::new()
         .quality(c.quality)
         .subsampling(c.subsampling)
         .progressive(c.progressive)
         .optimize(c.optimize);
-    write_ours(&ours, img, opts.into());
+    write_file(&ours, img, opts.into()).unwrap();
     let (a, b) = (
         std::fs::read(&ours).unwrap(),
         std::fs::read(&theirs).unwrap(),

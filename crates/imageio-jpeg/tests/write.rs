@@ -3,18 +3,12 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use common::*;
 use imageio_core::{Index, Mode, NdArray, OpenArgs, Options, Resource, Value};
 use imageio_jpeg::JpegWriteOptions;
 use serde_json::Value as J;
-
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("imageio-jpeg-write-{}", std::process::id()));
-    std::fs::create_dir_all(&d).unwrap();
-    d.join(name)
-}
 
 /// A deterministic photo-like image: gradients, a few hard edges, mild noise.
 fn photo(h: usize, w: usize, channels: usize) -> NdArray {
@@ -58,22 +52,11 @@ fn photo(h: usize, w: usize, channels: usize) -> NdArray {
     NdArray::from_shape_vec(&shape, v).unwrap()
 }
 
-fn write_file(path: &Path, img: &NdArray, options: Options) -> imageio_core::Result<()> {
-    let args = OpenArgs {
-        options,
-        ..Default::default()
-    };
-    let mut f = imageio_core::open(Resource::from(path), Mode::Write, &args)?;
-    f.write(img)?;
-    f.close()?;
-    Ok(())
-}
-
 /// Writes `img` with `options`, asks Pillow about the file (with PSNR against `img`).
 fn pillow_view(name: &str, img: &NdArray, options: Options) -> (PathBuf, J) {
-    let path = tmp(name);
+    let path = tmp_dir("write").join(name);
     write_file(&path, img, options).unwrap();
-    let src = tmp(&format!("{name}.npy"));
+    let src = tmp_dir("write").join(format!("{name}.npy"));
     write_npy(&src, img.shape(), &img.to_le_bytes());
     let info = check_jpeg(&[
         "info",
@@ -250,7 +233,7 @@ fn generic_options_from_text() {
 }
 
 fn write_err(img: &NdArray, options: Options) -> String {
-    let path = tmp("err.jpg");
+    let path = tmp_dir("write").join("err.jpg");
     let _ = std::fs::remove_file(&path);
     let e = write_file(&path, img, options).unwrap_err().to_string();
     assert!(!path.exists(), "a failed write leaves no file");

@@ -153,3 +153,22 @@ pub fn opts(j: &J) -> Options {
     }
     o
 }
+
+/// This process's scratch directory `imageio-jpeg-{tag}-{pid}` (created) in the temp dir.
+pub fn tmp_dir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("imageio-jpeg-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Writes `img` to `path` with the plugin chosen by the extension and `options`.
+pub fn write_file(path: &Path, img: &NdArray, options: Options) -> imageio_core::Result<()> {
+    let args = OpenArgs {
+        options,
+        ..Default::default()
+    };
+    let mut f = imageio_core::open(Resource::from(path), Mode::Write, &args)?;
+    f.write(img)?;
+    f.close()?;
+    Ok(())
+}
