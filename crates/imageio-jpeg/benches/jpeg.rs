@@ -4,12 +4,15 @@
 //! `/work/shared/bench/data/photo_q90.jpg` (or `$IMAGEIO_BENCH_DATA/photo_q90.jpg`) exists, else a
 //! generated photo-like image encoded by this crate at q90 4:2:0.
 
+mod common;
+
 use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use common::{decode, encode};
 use criterion::{Criterion, criterion_group, criterion_main};
-use imageio_core::{Index, Mode, NdArray, OpenArgs, Options, Resource};
+use imageio_core::{NdArray, Options};
 use imageio_jpeg::JpegWriteOptions;
 
 fn bench_file() -> Option<PathBuf> {
@@ -47,22 +50,6 @@ fn synthetic(h: usize, w: usize) -> NdArray {
         }
     }
     NdArray::from_shape_vec(&[h, w, 3], v).unwrap()
-}
-
-fn encode(img: &NdArray, options: Options) -> Vec<u8> {
-    let args = OpenArgs {
-        extension: Some(".jpg".into()),
-        options,
-        ..Default::default()
-    };
-    let mut w = imageio_core::open(Resource::ReturnBytes, Mode::Write, &args).unwrap();
-    w.write(img).unwrap();
-    w.close().unwrap().unwrap()
-}
-
-fn decode(data: &[u8]) -> NdArray {
-    let mut f = imageio_core::open(Resource::from(data), Mode::Read, &OpenArgs::default()).unwrap();
-    f.read(Index::Default).unwrap()
 }
 
 fn benches(c: &mut Criterion) {

@@ -4,9 +4,13 @@
 //! Prints the median wall time of each stage in milliseconds; used to profile this crate's glue
 //! (see docs/formats/jpeg.md, "Performance").
 
+#[path = "../benches/common/mod.rs"]
+mod common;
+
 use std::time::Instant;
 
-use imageio_core::{Index, Mode, NdArray, OpenArgs, Options, Resource};
+use common::{decode, encode};
+use imageio_core::Options;
 use imageio_jpeg::JpegWriteOptions;
 
 fn median_ms(reps: usize, mut f: impl FnMut()) -> f64 {
@@ -19,22 +23,6 @@ fn median_ms(reps: usize, mut f: impl FnMut()) -> f64 {
         .collect();
     t.sort_by(f64::total_cmp);
     t[t.len() / 2]
-}
-
-fn encode(img: &NdArray, options: Options) -> Vec<u8> {
-    let args = OpenArgs {
-        extension: Some(".jpg".into()),
-        options,
-        ..Default::default()
-    };
-    let mut w = imageio_core::open(Resource::ReturnBytes, Mode::Write, &args).unwrap();
-    w.write(img).unwrap();
-    w.close().unwrap().unwrap()
-}
-
-fn decode(data: &[u8]) -> NdArray {
-    let mut f = imageio_core::open(Resource::from(data), Mode::Read, &OpenArgs::default()).unwrap();
-    f.read(Index::Default).unwrap()
 }
 
 fn main() {
