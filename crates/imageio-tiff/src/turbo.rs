@@ -239,10 +239,10 @@ pub(crate) fn decode12(
     Ok((bytes, w, h))
 }
 
-/// Encodes one strip or tile of `rows × width × spp` native-endian u16 samples given as bytes
-/// (each ≤ 4095; checked)
-/// as a complete 12-bit (extended sequential, optimized Huffman) JPEG stream: gray, or RGB stored as YCbCr with the (h, v) luma
-/// `subsampling`, at `quality` (1..=100), like imagecodecs' `jpeg8_encode(bitspersample=12)`.
+/// Encodes one strip or tile of `rows × width × spp` native-endian u16 samples, given as bytes
+/// (each ≤ 4095; checked), as a complete 12-bit (extended sequential, optimized Huffman) JPEG
+/// stream: gray, or RGB stored as YCbCr with the (h, v) luma `subsampling`, at `quality`
+/// (1..=100), like imagecodecs' `jpeg8_encode(bitspersample=12)`.
 pub(crate) fn encode12(
     src: &[u8],
     width: usize,
