@@ -138,7 +138,7 @@ class Gen:
             raw = file.replace(".tif", f".s{index}.expected.raw")
             with open(os.path.join(self.out, raw), "wb") as f:
                 f.write(np.ascontiguousarray(arr).tobytes())
-            c["tolerance"] = {"raw": raw, "max_abs": 12, "mean_abs": 1.0}
+            c["tolerance"] = {"raw": raw, "max_abs": 4, "mean_abs": 0.25}
         if meta:
             c["meta"] = meta
         if props:

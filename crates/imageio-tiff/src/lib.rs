@@ -50,7 +50,7 @@
 //!   inverted, palette images give indices (colormap in the metadata as a (3, N) uint16 array;
 //!   option `apply_colormap` returns the uint16 RGB values tifffile's `apply_colormap` gives),
 //!   CMYK stays CMYK, extra samples (alpha) are kept. JPEG-compressed YCbCr gives RGB (decoded by
-//!   zune-jpeg, which rounds differently from libjpeg-turbo: within ±12, mean < 1; with the
+//!   zune-jpeg, which rounds differently from libjpeg-turbo: at most 3 levels on the fixtures (gray 1), mean ≤ 0.1; with the
 //!   `turbo` feature by libjpeg-turbo: tifffile's pixels exactly).
 //!   12-bit JPEG (BitsPerSample 12, what tifffile writes for uint16 data with
 //!   `bitspersample=12`) reads as uint16 with the [`turbo` feature](#the-turbo-feature-12-bit-jpeg);
@@ -210,7 +210,7 @@
 //!   scan count (500) and memory (256 MB) are limited; errors come back as decoding errors with
 //!   libjpeg-turbo's message.
 //! - **8-bit JPEG is decoded by libjpeg-turbo too** (`tj3Decompress8`, same limits and checks):
-//!   exactly tifffile's pixels instead of zune-jpeg's ±12 rounding differences, and faster. On
+//!   exactly tifffile's pixels instead of zune-jpeg's rounding differences (up to 3 levels), and faster. On
 //!   the bench photo (4096×3072 RGB, written by tifffile at q90, 96 strips), release build,
 //!   same session: libjpeg-turbo 83–120 ms median, zune-jpeg 140–170 ms, tifffile 105 ms; the
 //!   same image in 256×256 tiles 93–110 ms vs 119–244 ms, tifffile 106 ms (noisy 2-core
