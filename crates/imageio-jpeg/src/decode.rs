@@ -250,7 +250,7 @@ fn decode_raw(
     if size != h * w * zune_out.num_components() {
         return Err(Error::decoding("JPEG output size disagreement"));
     }
-    let mut buf = vec![0u8; size];
+    let mut buf = imageio_core::zeroed_vec::<u8>(size);
     dec.decode_into(&mut buf).map_err(zerr)?;
     Ok((buf, post))
 }
@@ -284,7 +284,7 @@ fn decode_raw(
         .and_then(|n| n.checked_mul(format.channels()))
         .ok_or_else(|| Error::decoding("JPEG size overflows"))?;
     limits.check_bytes(size as u64)?;
-    let mut buf = vec![0u8; size];
+    let mut buf = imageio_core::zeroed_vec::<u8>(size);
     crate::turbo::decompress(data, w, h, format, strict, &mut buf)?;
     Ok((buf, post))
 }
