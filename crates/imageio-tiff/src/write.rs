@@ -1753,11 +1753,12 @@ impl TiffWriter {
         };
         let parallel = comp != 1 && jobs.len() > 1;
         for pi in (0..npages).filter(|_| !empty_fill) {
-            let page_owned;
+            let (page_view, page_bytes);
             let page: &[u8] = match &source {
                 Source::Pages(list) => {
-                    page_owned = native_bytes(list[pi]);
-                    &page_owned
+                    page_view = list[pi].view();
+                    page_bytes = view_bytes(&page_view);
+                    &page_bytes
                 }
                 _ => &raw[pi * page_in..(pi + 1) * page_in],
             };
@@ -2460,7 +2461,8 @@ impl Enc {
             s.insert(0, 1);
         }
         let isz = self.dtype.size();
-        let src = native_bytes(a);
+        let view = a.view();
+        let src = view_bytes(&view);
         let (sd, sl, sw) = (s[0], s[1], s[2]);
         let mut buf = vec![0u8; td * tl * tw * spp * isz];
         let (srow, drow) = (sw * spp * isz, tw * spp * isz);
@@ -2690,14 +2692,6 @@ impl<'a> Source<'a> {
 }
 
 /// An array's elements in native byte order, C order.
-fn native_bytes(a: &NdArray) -> Vec<u8> {
-    if cfg!(target_endian = "big") {
-        image_native(&a.view())
-    } else {
-        a.to_le_bytes()
-    }
-}
-
 fn xml_escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
