@@ -7,6 +7,8 @@
 //! ```
 #![forbid(unsafe_code)]
 
+use std::fmt::Write as _;
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
@@ -122,7 +124,7 @@ fn image_json(index: Option<usize>, img: &NdArray) -> Json {
     })
 }
 
-fn info(uri: &str, select: &Select, as_json: bool, hash: bool) -> imageio::Result<()> {
+fn info(uri: &str, select: &Select, as_json: bool, hash: bool) -> imageio::Result<String> {
     let index = select.index();
     let mut file = select.reader(uri)?.open()?;
     let props = file.properties(index)?;
@@ -148,11 +150,12 @@ fn info(uri: &str, select: &Select, as_json: bool, hash: bool) -> imageio::Resul
         out["images"] = Json::Array(images);
     }
     if as_json {
-        println!("{out}");
-        return Ok(());
+        return Ok(format!("{out}\n"));
     }
-    println!("{uri}  [plugin: {}]", file.plugin_name());
-    println!(
+    let mut text = String::new();
+    let _ = writeln!(text, "{uri}  [plugin: {}]", file.plugin_name());
+    let _ = writeln!(
+        text,
         "  shape {:?}  dtype {}  n_images {}  is_batch {}  spacing {}",
         props.shape,
         props.dtype,
@@ -168,16 +171,21 @@ fn info(uri: &str, select: &Select, as_json: bool, hash: bool) -> imageio::Resul
             .unwrap_or_else(|| "-".into())
     );
     for (k, v) in &meta {
-        let mut text = v.to_json().to_string();
-        if text.len() > 100 {
-            text.truncate(97);
-            text.push_str("...");
+        let mut value = v.to_json().to_string();
+        if value.len() > 100 {
+            let mut cut = 97;
+            while !value.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            value.truncate(cut);
+            value.push_str("...");
         }
-        println!("  {k}: {text}");
+        let _ = writeln!(text, "  {k}: {value}");
     }
     if let Some(Json::Array(images)) = out.get("images") {
         for im in images {
-            println!(
+            let _ = writeln!(
+                text,
                 "  image {}: shape {} {} sha256 {}",
                 im["index"],
                 im["shape"],
@@ -186,7 +194,7 @@ fn info(uri: &str, select: &Select, as_json: bool, hash: bool) -> imageio::Resul
             );
         }
     }
-    Ok(())
+    Ok(text)
 }
 
 fn convert(
@@ -230,7 +238,7 @@ fn convert(
     Ok(())
 }
 
-fn formats(as_json: bool) {
+fn formats(as_json: bool) -> String {
     let list: Vec<Json> = imageio::formats()
         .iter()
         .map(|d| {
@@ -247,10 +255,11 @@ fn formats(as_json: bool) {
         })
         .collect();
     if as_json {
-        println!("{}", Json::Array(list));
-        return;
+        return format!("{}\n", Json::Array(list));
     }
-    println!(
+    let mut text = String::new();
+    let _ = writeln!(
+        text,
         "{:<10} {:<5} {:<40} description",
         "plugin", "modes", "extensions"
     );
@@ -260,13 +269,25 @@ fn formats(as_json: bool) {
             if d.can_read { "r" } else { "" },
             if d.can_write { "w" } else { "" }
         );
-        println!(
+        let _ = writeln!(
+            text,
             "{:<10} {:<5} {:<40} {}",
             d.name,
             modes,
             d.extensions.join(" "),
             d.description
         );
+    }
+    text
+}
+
+/// Writes the report to stdout. A reader that stops early (`imageio info x | head -3`) closes
+/// the pipe: that is not an error, and it must not panic like `println!` does.
+fn emit(text: &str) -> imageio::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(imageio::Error::io(e)),
+        _ => Ok(()),
     }
 }
 
@@ -278,7 +299,7 @@ fn main() -> ExitCode {
             select,
             json,
             hash,
-        } => info(uri, select, *json, *hash),
+        } => info(uri, select, *json, *hash).and_then(|t| emit(&t)),
         Command::Convert {
             input,
             output,
@@ -294,10 +315,7 @@ fn main() -> ExitCode {
             out_plugin.as_deref(),
             *quiet,
         ),
-        Command::Formats { json } => {
-            formats(*json);
-            Ok(())
-        }
+        Command::Formats { json } => emit(&formats(*json)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -153,3 +153,58 @@ fn formats_lists_the_compiled_backends() {
     );
     assert_eq!(png["write"], true);
 }
+
+/// A reader that stops early (`imageio info x | head -1`) closes the pipe: the tool stops
+/// quietly (exit 0, nothing on stderr) instead of panicking in `println!`.
+#[test]
+fn a_closed_stdout_is_not_a_crash() {
+    for args in [
+        &["info", "imageio:newtonscradle.gif", "--all", "--hash"][..],
+        &["formats", "--json"][..],
+    ] {
+        let mut child = imageio()
+            .args(args)
+            .env("RUST_BACKTRACE", "0")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Close the read end before the tool has written anything.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{args:?}: {:?} {err}", out.status);
+        assert!(err.is_empty(), "{args:?}: {err}");
+    }
+}
+
+/// Long metadata values are shortened on a character boundary, whatever the script.
+#[test]
+fn long_non_ascii_metadata_is_shortened_safely() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.png");
+    // `{"Title":"ab` is 12 bytes and `é` two: byte 97 falls inside a character.
+    let title = format!("ab{}", "é".repeat(80));
+    let st = imageio()
+        .args(["convert", "imageio:chelsea.png"])
+        .arg(&path)
+        .args(["--quiet", "--option", &format!("text=Title={title}")])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let out = imageio()
+        .arg("info")
+        .arg(&path)
+        .env("RUST_BACKTRACE", "0")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("text: "))
+        .unwrap_or_else(|| panic!("no text line in {text}"));
+    assert!(line.ends_with("..."), "{line}");
+    assert!(line.contains("\"Title\":\"abé"), "{line}");
+}
