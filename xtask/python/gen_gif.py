@@ -154,7 +154,15 @@ def encode_gif(width, height, frames, global_palette=None, background=0, loop=No
 # The browser compositing model (what the crate implements; see its docs).
 
 
+def screen_size(width, height, frames):
+    """The screen frames are composited on: the logical screen grown to hold the first frame
+    (browsers and Pillow do this; later frames are clipped by browsers)."""
+    h0, w0 = frames[0].indices.shape
+    return max(width, frames[0].left + w0), max(height, frames[0].top + h0)
+
+
 def auto_rgba(width, height, frames) -> bool:
+    width, height = screen_size(width, height, frames)
     f0 = frames[0]
     h0, w0 = f0.indices.shape
     covers = f0.left == 0 and f0.top == 0 and w0 >= width and h0 >= height
@@ -171,6 +179,7 @@ def browser_model(width, height, frames, global_palette) -> np.ndarray:
     def rgb(p, i):
         return p[i] if i < len(p) else np.zeros(3, np.uint8)
 
+    width, height = screen_size(width, height, frames)
     canvas = np.zeros((height, width, 4), np.uint8)
     t0 = frames[0].transparency
     if t0 is not None:
@@ -349,6 +358,17 @@ def cases():
         Frame(idx(8, 8, 16), left=2, top=2, disposal=3),
         Frame(idx(8, 8, 16), left=12, top=8, disposal=0),
         Frame(idx(4, 4, 16), left=0, top=16, disposal=1),
+    ])))
+
+    # A first frame larger than the logical screen grows the screen (browsers and Pillow); a
+    # later frame inside the grown screen is composited normally.
+    out.append(("first_frame_larger_than_screen", dict(width=10, height=8, global_palette=gpal, loop=0, frames=[
+        Frame(idx(H, W, 16), disposal=1, delay=10),
+        Frame(idx(6, 5, 16), left=15, top=11, disposal=1, delay=10),
+    ])))
+    # A 0x0 logical screen (written by some encoders): the first frame sets the size.
+    out.append(("zero_size_screen", dict(width=0, height=0, global_palette=gpal, frames=[
+        Frame(idx(H, W, 16), disposal=1),
     ])))
     return out
 

@@ -7,7 +7,10 @@
 //! transparent index; before frame *k + 1* is drawn, frame *k*'s disposal is applied
 //! (0 "none" and 1 "keep": leave it; 2 "background": clear its rectangle to transparent; 3
 //! "previous": restore its rectangle to what it was before frame *k* was drawn). The last frame's
-//! disposal is never applied. Parts of a frame outside the logical screen are clipped.
+//! disposal is never applied. When the **first** frame does not fit in the logical screen (its
+//! offset plus its size is larger; files with a 0×0 logical screen are common), the screen is
+//! grown to hold it, as browsers (Chromium's `GIFImageReader`) and Pillow do; the array shape and
+//! the metadata `shape` are the grown size. Parts of later frames outside the screen are clipped.
 //!
 //! ## ONE channel layout for every frame of a file
 //!
@@ -40,8 +43,8 @@
 //! Pillow restores disposal 2 to the *opaque background colour* when the disposed frame has no
 //! transparent index (and in an RGB canvas even when it does), browsers clear to transparent;
 //! (3) Pillow fills the part of the screen the first frame does not cover with palette entry 0
-//! (opaque), browsers leave it transparent. Pillow also grows the image when a frame extends past
-//! the logical screen; we clip, as browsers do.
+//! (opaque), browsers leave it transparent. Pillow also grows the image when a *later* frame
+//! extends past the screen (and then cannot stack the frames); we clip, as browsers do.
 //!
 //! ## Index, iteration, options
 //!

@@ -35,6 +35,8 @@ pub(crate) struct FrameInfo {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Scan {
     pub version: String,
+    /// The screen the frames are composited on: the logical screen, grown to hold the first
+    /// frame (its offset plus its size) when that frame does not fit, as browsers do.
     pub width: u16,
     pub height: u16,
     pub global_palette: Option<Vec<u8>>,
@@ -212,11 +214,25 @@ pub(crate) fn scan<R: BufRead>(r: R) -> Result<Scan> {
                     let _min_code_size = w.byte()?;
                     w.skip_sub_blocks()?;
                     let (disposal, delay_cs, transparency) = gce.take().unwrap_or((0, 0, None));
+                    let (left, top) = (
+                        u16::from_le_bytes([d[0], d[1]]),
+                        u16::from_le_bytes([d[2], d[3]]),
+                    );
+                    let (width, height) = (
+                        u16::from_le_bytes([d[4], d[5]]),
+                        u16::from_le_bytes([d[6], d[7]]),
+                    );
+                    if s.frames.is_empty() {
+                        // Browsers grow the screen to hold the first frame (files with a 0×0 or
+                        // too small logical screen are common); later frames are clipped.
+                        s.width = s.width.max(left.saturating_add(width));
+                        s.height = s.height.max(top.saturating_add(height));
+                    }
                     s.frames.push(FrameInfo {
-                        left: u16::from_le_bytes([d[0], d[1]]),
-                        top: u16::from_le_bytes([d[2], d[3]]),
-                        width: u16::from_le_bytes([d[4], d[5]]),
-                        height: u16::from_le_bytes([d[6], d[7]]),
+                        left,
+                        top,
+                        width,
+                        height,
                         interlaced: f & 0x40 != 0,
                         local_palette,
                         delay_cs,

@@ -296,8 +296,15 @@ fn limits_are_checked_before_allocating() {
     g.extend_from_slice(b"\x2c\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02\x44\x01\x00\x3b");
     let e = open_read(g.as_slice(), Options::new()).unwrap_err();
     assert!(matches!(e, Error::Limits { .. }), "{e}");
-    // A tiny screen with a frame declaring 65535 × 65535 pixels: refused before decoding it.
+    // A tiny screen whose first frame declares 65535 × 65535 pixels: the screen grows to hold
+    // the first frame (as browsers do), so max_pixels refuses it at open.
     let mut g = Vec::from(&b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff"[..]);
+    g.extend_from_slice(b"\x2c\x00\x00\x00\x00\xff\xff\xff\xff\x00\x02\x02\x44\x01\x00\x3b");
+    let e = open_read(g.as_slice(), Options::new()).unwrap_err();
+    assert!(matches!(e, Error::Limits { .. }), "{e}");
+    // A tiny screen with a later frame declaring 65535 × 65535 pixels: refused before decoding it.
+    let mut g = Vec::from(&b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff"[..]);
+    g.extend_from_slice(b"\x2c\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02\x44\x01\x00");
     g.extend_from_slice(b"\x2c\x00\x00\x00\x00\xff\xff\xff\xff\x00\x02\x02\x44\x01\x00\x3b");
     let mut f = open_read(g.as_slice(), Options::new()).unwrap();
     let e = f.read(Index::Default).unwrap_err();
