@@ -370,6 +370,15 @@ def cases():
     out.append(("zero_size_screen", dict(width=0, height=0, global_palette=gpal, frames=[
         Frame(idx(H, W, 16), disposal=1),
     ])))
+    # Frames of zero width or height (written by some encoders) draw nothing; Pillow refuses the
+    # file ("tile cannot extend outside image"), so the expected values come from the model.
+    out.append(("zero_size_frames", dict(width=W, height=H, global_palette=gpal, loop=0, pillow_fails=True, frames=[
+        Frame(idx(H, W, 16), disposal=1, delay=10),
+        Frame(np.zeros((0, 0), np.uint8), left=3, top=3, disposal=1, delay=10),
+        Frame(idx(5, 6, 16), left=2, top=2, disposal=1, delay=10),
+        Frame(np.zeros((5, 0), np.uint8), left=1, top=1, disposal=2, delay=10, interlaced=True),
+        Frame(idx(4, 4, 16), left=10, top=10, disposal=1, delay=10),
+    ])))
     return out
 
 
@@ -391,6 +400,7 @@ def main():
         frames = spec.pop("frames")
         mode = spec.pop("mode", "auto")
         diverges = spec.pop("diverges", None)
+        pillow_fails = spec.pop("pillow_fails", False)
         data = encode_gif(spec["width"], spec["height"], frames, global_palette=spec.get("global_palette"),
                           background=spec.get("background", 0), loop=spec.get("loop"),
                           version=spec.get("version", b"GIF89a"), comment=spec.get("comment"))
@@ -404,6 +414,14 @@ def main():
         if mode == "palette":
             expected = pillow_palette_frames(data)
             case.update(expect_from="pillow", note="Pillow RGB_AFTER_DIFFERENT_PALETTE_ONLY, mode P indices")
+        elif pillow_fails:
+            try:
+                pillow_frames(data, rgba)
+            except Exception as e:  # noqa: BLE001 - the error is recorded in the manifest
+                expected = model
+                case.update(expect_from="browser-model", note=f"Pillow 13 cannot read this file: {e}")
+            else:
+                raise AssertionError(f"{name}: expected Pillow to fail")
         else:
             pil = pillow_frames(data, rgba)
             if diverges is None:

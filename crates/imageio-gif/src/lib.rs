@@ -11,6 +11,8 @@
 //! offset plus its size is larger; files with a 0×0 logical screen are common), the screen is
 //! grown to hold it, as browsers (Chromium's `GIFImageReader`) and Pillow do; the array shape and
 //! the metadata `shape` are the grown size. Parts of later frames outside the screen are clipped.
+//! A frame of zero width or height draws nothing (it still counts, with its delay and disposal;
+//! Pillow refuses such files with "tile cannot extend outside image").
 //!
 //! ## ONE channel layout for every frame of a file
 //!

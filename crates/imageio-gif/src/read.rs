@@ -380,7 +380,11 @@ impl<'a> GifReader<'a> {
     }
 
     fn restart(&mut self) -> Result<()> {
-        let opts = self.decode_options();
+        let mut opts = self.decode_options();
+        // The LZW data are decoded by `lzw_indices`, as in `all_pipelined`: both paths give the
+        // same result for every file (the `gif` crate's own frame reader, for one, refuses
+        // frames of zero width or height as "image truncated").
+        opts.skip_frame_decoding(true);
         let decoder = opts
             .read_info(self.req.source()?.reader()?)
             .map_err(gif_err)?;
@@ -423,18 +427,21 @@ impl<'a> GifReader<'a> {
                     return Err(gif_err(e));
                 }
             };
-            if frame.width != info.width
-                || frame.height != info.height
-                || frame.buffer.len() < info.width as usize * info.height as usize
-            {
+            if frame.width != info.width || frame.height != info.height {
                 self.state = None;
                 return Err(Error::decoding(format!(
                     "frame {k}: decoder and scan disagree on its size"
                 )));
             }
+            let indices = match lzw_indices(frame) {
+                Ok(i) => i,
+                Err(e) => {
+                    self.state = None;
+                    return Err(e);
+                }
+            };
             let palette = self.scan.palette(k);
-            st.comp
-                .draw(info, palette, self.scan.background, &frame.buffer);
+            st.comp.draw(info, palette, self.scan.background, &indices);
             st.next += 1;
         }
         Ok(&self.state.as_ref().expect("decoded").comp)

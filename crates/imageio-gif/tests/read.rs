@@ -312,8 +312,8 @@ fn limits_are_checked_before_allocating() {
 }
 
 /// `read(Index::All)` of a file with 4 or more frames decodes the LZW data on worker threads
-/// (see `GifReader::all_pipelined`); frame-by-frame reads go through the `gif` crate's
-/// sequential decoder. Both give the same pixels for every case of the manifest, in every
+/// (see `GifReader::all_pipelined`); frame-by-frame reads decode one frame after the other on
+/// the calling thread. Both give the same pixels for every case of the manifest, in every
 /// layout (interlaced, local palettes, transparency, every disposal method).
 #[test]
 fn pipelined_read_all_equals_sequential_frames() {
