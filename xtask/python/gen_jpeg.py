@@ -148,6 +148,22 @@ def gen_files(out: str) -> list[dict]:
     save(os.path.join(out, "odd_61x37_420.jpg"), odd, quality=90)
     cases.append(case_for(out, "odd_61x37_420.jpg", "61x37: partial MCUs at the right and bottom edges", ["L"]))
 
+    # Even widths / heights that are not a multiple of the MCU: the last chroma sample is
+    # replicated by libjpeg's fancy upsampling (not blended with the MCU padding); strong colour
+    # texture so that a wrong last column or row shows.
+    for name, (w, h), ss, kw in [
+        ("edge_even_422_46x30.jpg", (46, 30), "4:2:2", {}),
+        ("edge_even_420_30x46.jpg", (30, 46), "4:2:0", {}),
+        ("edge_even_420_progressive_58x18.jpg", (58, 18), "4:2:0", {"progressive": True}),
+        ("edge_even_420_2x2.jpg", (2, 2), "4:2:0", {}),
+    ]:
+        a = photo(name, w, h).astype(np.int16)
+        a += rng_for(name + "texture").integers(-60, 61, a.shape, dtype=np.int16)
+        im = Image.fromarray(np.clip(a, 0, 255).astype(np.uint8))
+        save(os.path.join(out, name), im, quality=90, subsampling=ss, **kw)
+        cases.append(case_for(out, name, f"{w}x{h} {ss}: even size, partial MCU; libjpeg's edge replication"
+                              " in the fancy upsampling", ["L"]))
+
     gray = Image.fromarray(photo("gray")).convert("L")
     save(os.path.join(out, "gray.jpg"), gray, quality=90)
     cases.append(case_for(out, "gray.jpg", "one component: 2-D (H, W) like Pillow mode L", ["RGB"]))

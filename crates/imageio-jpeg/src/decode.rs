@@ -150,7 +150,7 @@ pub(crate) fn decode(
         ));
     }
 
-    let (mut buf, post) = decode_raw(data, stored, mode, h, w, strict, limits)?;
+    let (mut buf, post) = decode_raw(data, frame, stored, mode, h, w, strict, limits)?;
     let buf = match post {
         Post::None => buf,
         Post::GrayToCmyk => buf.iter().flat_map(|&l| [0, 0, 0, 255 - l]).collect(),
@@ -204,10 +204,84 @@ enum Post {
     YcckToCmyk,
 }
 
+/// The edges zune-jpeg 0.5.15 upsamples wrongly: its fancy upsampling replicates the last chroma
+/// sample at the edge of the MCU-padded plane, not at the edge of the image, so when the image
+/// ends inside an MCU on a chroma sample boundary (an even width with horizontal 2× subsampling,
+/// an even height with vertical 2×, neither a multiple of the MCU), the last column (row) is
+/// blended with the padding that follows it: up to ~40 levels off on textured edges. libjpeg
+/// (Pillow) replicates the last real sample. `(column, row)`; `None` when neither is affected.
+#[cfg(not(feature = "turbo"))]
+fn padded_chroma_edges(frame: &crate::markers::Frame) -> Option<(bool, bool)> {
+    let c = &frame.components;
+    if c.len() != 3 || c[1..].iter().any(|c| c.h != 1 || c.v != 1) {
+        return None;
+    }
+    let (w, h) = (usize::from(frame.width), usize::from(frame.height));
+    let col = c[0].h == 2 && w % 2 == 0 && w % 16 != 0;
+    let row = c[0].v == 2 && h % 2 == 0 && h % 16 != 0;
+    (col || row).then_some((col, row))
+}
+
+/// Replaces the chroma of the last column and/or row of an upsampled `h × w` YCbCr image by
+/// libjpeg's value there, the last real chroma sample, estimated from the two correct columns
+/// (rows) before it: these hold `(3c + b) / 4` and `(c + 3b) / 4` for the last sample `c` and
+/// the one before it `b`, so `c = (3·first − second) / 2` (within one level of rounding).
+/// A 2-pixel-wide (high) image has `c` itself in its first column (row).
+#[cfg(not(feature = "turbo"))]
+fn fix_chroma_edges(ycc: &mut [u8], h: usize, w: usize, (col, row): (bool, bool)) {
+    let estimate = |a: u8, b: u8| ((3 * i32::from(a) - i32::from(b) + 1) >> 1).clamp(0, 255) as u8;
+    if col && w >= 2 {
+        for line in ycc.chunks_exact_mut(w * 3) {
+            for ch in 1..3 {
+                line[(w - 1) * 3 + ch] = if w >= 3 {
+                    estimate(line[(w - 2) * 3 + ch], line[(w - 3) * 3 + ch])
+                } else {
+                    line[ch]
+                };
+            }
+        }
+    }
+    if row && h >= 2 {
+        let stride = w * 3;
+        for i in 0..stride {
+            if i % 3 == 0 {
+                continue;
+            }
+            ycc[(h - 1) * stride + i] = if h >= 3 {
+                estimate(ycc[(h - 2) * stride + i], ycc[(h - 3) * stride + i])
+            } else {
+                ycc[i]
+            };
+        }
+    }
+}
+
+/// libjpeg's YCbCr → RGB (`jdcolor.c`, 16-bit fixed point), in place.
+#[cfg(not(feature = "turbo"))]
+fn ycc_to_rgb_libjpeg(buf: &mut [u8]) {
+    const ONE_HALF: i32 = 1 << 15;
+    const fn fix(v: f64) -> i32 {
+        (v * 65536.0 + 0.5) as i32
+    }
+    for p in buf.chunks_exact_mut(3) {
+        let y = i32::from(p[0]);
+        let cb = i32::from(p[1]) - 128;
+        let cr = i32::from(p[2]) - 128;
+        let r = y + ((fix(1.402) * cr + ONE_HALF) >> 16);
+        let g = y + ((-fix(0.344_14) * cb - fix(0.714_14) * cr + ONE_HALF) >> 16);
+        let b = y + ((fix(1.772) * cb + ONE_HALF) >> 16);
+        p[0] = r.clamp(0, 255) as u8;
+        p[1] = g.clamp(0, 255) as u8;
+        p[2] = b.clamp(0, 255) as u8;
+    }
+}
+
 /// zune-jpeg: decodes into the layout `post` expects.
 #[cfg(not(feature = "turbo"))]
+#[allow(clippy::too_many_arguments)]
 fn decode_raw(
     data: &[u8],
+    frame: &crate::markers::Frame,
     stored: Stored,
     mode: Mode,
     h: usize,
@@ -227,6 +301,16 @@ fn decode_raw(
         (Stored::Color, Mode::Cmyk) => (ColorSpace::RGB, Post::RgbToCmyk),
         (Stored::Cmyk, Mode::Cmyk) => (ColorSpace::CMYK, Post::InvertAll),
         (Stored::Ycck, Mode::Cmyk) => (ColorSpace::YCCK, Post::YcckToCmyk),
+    };
+    // Colour files whose last column or row zune-jpeg would blend with the MCU padding are
+    // decoded to YCbCr, repaired, and converted here.
+    let edges = (stored == Stored::Color && zune_out == ColorSpace::RGB)
+        .then(|| padded_chroma_edges(frame))
+        .flatten();
+    let zune_out = if edges.is_some() {
+        ColorSpace::YCbCr
+    } else {
+        zune_out
     };
     let options = DecoderOptions::default()
         .jpeg_set_out_colorspace(zune_out)
@@ -252,14 +336,20 @@ fn decode_raw(
     }
     let mut buf = imageio_core::zeroed_vec::<u8>(size);
     dec.decode_into(&mut buf).map_err(zerr)?;
+    if let Some(e) = edges {
+        fix_chroma_edges(&mut buf, h, w, e);
+        ycc_to_rgb_libjpeg(&mut buf);
+    }
     Ok((buf, post))
 }
 
 /// libjpeg-turbo (feature `turbo`): decodes into the layout `post` expects. libjpeg gives gray,
 /// RGB, or CMYK as stored (YCCK converted to CMYK); Pillow's conversions follow.
 #[cfg(feature = "turbo")]
+#[allow(clippy::too_many_arguments)]
 fn decode_raw(
     data: &[u8],
+    _frame: &crate::markers::Frame,
     stored: Stored,
     mode: Mode,
     h: usize,

@@ -70,6 +70,18 @@
 //!   restart-interval, 4:4:4, 4:2:2, 4:2:0, odd-sized, gray, CMYK and YCCK files against
 //!   Pillow and print max and mean |Δ|: max ≤ 2 for one-plane data, max ≤ 5 and mean < 0.5
 //!   for YCbCr colour.
+//! - **Image edges inside an MCU (default build).** zune-jpeg 0.5.15's fancy upsampling
+//!   replicates the last chroma sample at the edge of the MCU-padded plane, not of the image.
+//!   When the image ends inside an MCU on a chroma-sample boundary (an even width with
+//!   horizontal 2× subsampling, an even height with vertical 2×, neither a multiple of 16), its
+//!   last column (row) is blended with the encoder's padding: up to ~40 levels off Pillow on
+//!   textured edges (1920×1080 4:2:0 photos have such a last row). Such files are decoded to
+//!   YCbCr, the chroma of that column (row) is set to libjpeg's value, the last real sample
+//!   (estimated within a level from the two correct columns before it), and converted to RGB
+//!   with libjpeg's fixed-point formula; the result is within the bounds above (tested on
+//!   generated 4:2:2, 4:2:0 and progressive files). Not repaired: colour images 4 pixels wide or
+//!   less with horizontal subsampling, where libjpeg switches to plain replication (chroma width
+//!   ≤ 2) and zune-jpeg does not (up to ~50 levels off); and subsampled CMYK/YCCK edges.
 //! - **Indices.** A JPEG holds one image: `Index::Default` and `Index::At(0)` give it,
 //!   `Index::All` gives it as a batch `(1, H, W[, C])`, any other index is out of range.
 //! - **Limits.** The frame header's dimensions are checked against the request's
