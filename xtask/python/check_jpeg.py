@@ -6,6 +6,7 @@ Usage::
     python check_jpeg.py decode FILE OUT.npy [--mode MODE] [--transpose]
     python check_jpeg.py info FILE [--source SOURCE.npy]
     python check_jpeg.py encode SOURCE.npy OUT.jpg [--quality Q] [--subsampling S] [--progressive] [--optimize]
+                                                   [--dpi X Y]
 
 ``decode`` writes Pillow's decoded array to OUT.npy and prints ``{"shape", "dtype", "sha256"}``
 as one JSON line.  ``info`` prints one JSON line describing how Pillow sees the file:
@@ -126,12 +127,15 @@ def info(path: str, source: str | None) -> dict:
     return d
 
 
-def encode(source: str, out: str, quality: int, subsampling: str, progressive: bool, optimize: bool) -> dict:
+def encode(source: str, out: str, quality: int, subsampling: str, progressive: bool, optimize: bool,
+           dpi: list[float] | None = None) -> dict:
     a = np.load(source, allow_pickle=False)
     if a.ndim == 3 and a.shape[2] == 1:
         a = a[..., 0]
     im = Image.fromarray(a)
     kw = {"quality": quality, "progressive": progressive, "optimize": optimize}
+    if dpi is not None:
+        kw["dpi"] = tuple(dpi)
     if im.mode != "L":
         kw["subsampling"] = subsampling
     im.save(out, "JPEG", **kw)
@@ -156,12 +160,14 @@ def main() -> int:
     ep.add_argument("--subsampling", default="4:2:0")
     ep.add_argument("--progressive", action="store_true")
     ep.add_argument("--optimize", action="store_true")
+    ep.add_argument("--dpi", type=float, nargs=2)
     args = ap.parse_args()
     try:
         if args.cmd == "decode":
             r = decode(args.file, args.out, args.mode, args.transpose)
         elif args.cmd == "encode":
-            r = encode(args.source, args.out, args.quality, args.subsampling, args.progressive, args.optimize)
+            r = encode(args.source, args.out, args.quality, args.subsampling, args.progressive, args.optimize,
+                       args.dpi)
         else:
             r = info(args.file, args.source)
     except Exception as e:  # noqa: BLE001 - reported to the Rust test

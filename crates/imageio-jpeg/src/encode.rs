@@ -58,7 +58,8 @@ impl Settings {
                 };
                 let nums = nums.ok_or_else(dpi_err)?;
                 let conv = |v: f64| -> Result<u16> {
-                    let r = v.round();
+                    // Python's round() (half to even), as Pillow: 72.5 -> 72, 73.5 -> 74
+                    let r = v.round_ties_even();
                     if (1.0..=65535.0).contains(&r) {
                         Ok(r as u16)
                     } else {

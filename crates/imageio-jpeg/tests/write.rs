@@ -331,3 +331,31 @@ fn large_images_encoded_in_strips_read_back_in_pillow() {
         assert_eq!(ours.shape(), img.shape());
     }
 }
+
+/// Fractional dpi values are rounded like Pillow's `round()` (half to even: 72.5 -> 72,
+/// 73.5 -> 74): the density Pillow reads back equals the one in Pillow's own file.
+#[test]
+fn fractional_dpi_is_rounded_like_pillow() {
+    let img = photo(16, 16, 3);
+    let src = tmp_dir("write").join("dpi_src.npy");
+    write_npy(&src, img.shape(), &img.to_le_bytes());
+    for (x, y) in [(72.5, 73.5), (299.6, 150.4), (0.5 + 99.0, 2.5)] {
+        let (_, ours) = pillow_view(
+            "dpi_frac.jpg",
+            &img,
+            JpegWriteOptions::new().dpi(x, y).into(),
+        );
+        let theirs = tmp_dir("write").join("dpi_pillow.jpg");
+        let (xs, ys) = (x.to_string(), y.to_string());
+        check_jpeg(&[
+            "encode",
+            src.to_str().unwrap(),
+            theirs.to_str().unwrap(),
+            "--dpi",
+            &xs,
+            &ys,
+        ]);
+        let pillow = check_jpeg(&["info", theirs.to_str().unwrap()]);
+        assert_eq!(ours["dpi"], pillow["dpi"], "dpi ({x}, {y})");
+    }
+}
