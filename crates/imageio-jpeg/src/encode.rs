@@ -83,6 +83,18 @@ impl Settings {
                 )));
             }
         };
+        let exif = bytes("exif").filter(|b| !b.is_empty());
+        if let Some(e) = &exif {
+            // One APP1 segment: 65533 payload bytes, 6 of them the `Exif\0\0` prefix.
+            let tiff = e.strip_prefix(b"Exif\0\0").unwrap_or(e);
+            if tiff.len() > 65527 {
+                return Err(Error::invalid_argument(format!(
+                    "JPEG EXIF data is too long: one APP1 segment holds at most 65527 bytes of \
+                     TIFF data (65533 with the Exif\\0\\0 prefix), this one has {}",
+                    tiff.len()
+                )));
+            }
+        }
         Ok(Settings {
             quality,
             progressive: o.get_bool("progressive").unwrap_or(false),
@@ -90,7 +102,7 @@ impl Settings {
             sampling,
             dpi,
             icc: bytes("icc_profile").filter(|b| !b.is_empty()),
-            exif: bytes("exif").filter(|b| !b.is_empty()),
+            exif,
             comment: bytes("comment").filter(|b| !b.is_empty()),
             restart_interval,
         })

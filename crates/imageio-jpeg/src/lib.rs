@@ -118,7 +118,8 @@
 //! tables), `progressive`, `optimize` (optimised Huffman tables), `subsampling` (`"4:4:4"`,
 //! `"4:2:2"`, `"4:2:0"`; default 4:2:0 like Pillow; chroma is box-averaged like libjpeg),
 //! `dpi` (one or two numbers, rounded like Pillow), `icc_profile`, `exif` (with or without the
-//! `Exif\0\0` prefix), `comment`, `restart_interval` (MCUs).
+//! `Exif\0\0` prefix; at most 65527 bytes of TIFF data, one APP1 segment: larger is an
+//! invalid-argument error, like Pillow's "EXIF data is too long"), `comment`, `restart_interval` (MCUs).
 //!
 //! ## Choice of encoder, and parallel strips
 //!

@@ -359,3 +359,40 @@ fn fractional_dpi_is_rounded_like_pillow() {
         assert_eq!(ours["dpi"], pillow["dpi"], "dpi ({x}, {y})");
     }
 }
+
+/// EXIF data too large for one APP1 segment (65533 bytes with the `Exif\0\0` prefix) is refused
+/// with an invalid-argument error that names EXIF, like Pillow's "EXIF data is too long"; the
+/// largest EXIF that fits is written and reads back in Pillow.
+#[test]
+fn oversized_exif_is_refused_naming_exif() {
+    let img = photo(8, 8, 3);
+    let tiff = |n: usize| {
+        let mut t = b"II*\0\x08\0\0\0\0\0\0\0\0\0".to_vec();
+        t.resize(n, 0);
+        t
+    };
+    let path = tmp_dir("write").join("err.jpg");
+    let _ = std::fs::remove_file(&path);
+    let e = write_file(
+        &path,
+        &img,
+        JpegWriteOptions::new().exif(tiff(65528)).into(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(e, imageio_core::Error::InvalidArgument { .. }),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("EXIF"), "{e}");
+    assert!(!path.exists(), "a failed write leaves no file");
+    let (path, info) = pillow_view(
+        "exif_max.jpg",
+        &img,
+        JpegWriteOptions::new().exif(tiff(65527)).into(),
+    );
+    assert_eq!(info["format"], "JPEG", "{info}");
+    let mut f =
+        imageio_core::open(Resource::from(&path), Mode::Read, &OpenArgs::default()).unwrap();
+    let m = f.metadata(Index::Default, false).unwrap();
+    assert_eq!(m["exif"].as_bytes().map(<[u8]>::len), Some(65533));
+}
