@@ -164,6 +164,19 @@ def gen_files(out: str) -> list[dict]:
         cases.append(case_for(out, name, f"{w}x{h} {ss}: even size, partial MCU; libjpeg's edge replication"
                               " in the fancy upsampling", ["L"]))
 
+    # An Adobe APP14 segment with transform 0 (in place of the JFIF APP0, which would say
+    # YCbCr): the three components are R, G, B, here subsampled 4:2:0 with an even size that is
+    # not a multiple of the MCU.
+    buf = io.BytesIO()
+    Image.fromarray(photo("adobe_rgb", 30, 22)).save(buf, "JPEG", quality=90, subsampling="4:2:0")
+    d = buf.getvalue()
+    assert d[2:4] == b"\xff\xe0", "Pillow writes JFIF APP0 first"
+    jfif_end = 4 + int.from_bytes(d[4:6], "big")
+    app14 = b"Adobe" + (100).to_bytes(2, "big") + bytes([0, 0, 0, 0, 0])
+    with open(os.path.join(out, "adobe_rgb_420.jpg"), "wb") as f:
+        f.write(d[:2] + b"\xff\xee" + (len(app14) + 2).to_bytes(2, "big") + app14 + d[jfif_end:])
+    cases.append(case_for(out, "adobe_rgb_420.jpg", "Adobe transform 0 (RGB components), 4:2:0, 30x22"))
+
     gray = Image.fromarray(photo("gray")).convert("L")
     save(os.path.join(out, "gray.jpg"), gray, quality=90)
     cases.append(case_for(out, "gray.jpg", "one component: 2-D (H, W) like Pillow mode L", ["RGB"]))

@@ -150,7 +150,7 @@ pub(crate) fn decode(
         ));
     }
 
-    let (mut buf, post) = decode_raw(data, frame, stored, mode, h, w, strict, limits)?;
+    let (mut buf, post) = decode_raw(data, header, stored, mode, h, w, strict, limits)?;
     let buf = match post {
         Post::None => buf,
         Post::GrayToCmyk => buf.iter().flat_map(|&l| [0, 0, 0, 255 - l]).collect(),
@@ -281,7 +281,7 @@ fn ycc_to_rgb_libjpeg(buf: &mut [u8]) {
 #[allow(clippy::too_many_arguments)]
 fn decode_raw(
     data: &[u8],
-    frame: &crate::markers::Frame,
+    header: &Header,
     stored: Stored,
     mode: Mode,
     h: usize,
@@ -304,8 +304,10 @@ fn decode_raw(
     };
     // Colour files whose last column or row zune-jpeg would blend with the MCU padding are
     // decoded to YCbCr, repaired, and converted here.
-    let edges = (stored == Stored::Color && zune_out == ColorSpace::RGB)
-        .then(|| padded_chroma_edges(frame))
+    // (Not for Adobe files with transform 0: their components are R, G, B, not YCbCr.)
+    let ycc = header.adobe.and_then(|a| a.1) != Some(0);
+    let edges = (stored == Stored::Color && ycc && zune_out == ColorSpace::RGB)
+        .then(|| header.frame.as_ref().and_then(padded_chroma_edges))
         .flatten();
     let zune_out = if edges.is_some() {
         ColorSpace::YCbCr
@@ -349,7 +351,7 @@ fn decode_raw(
 #[allow(clippy::too_many_arguments)]
 fn decode_raw(
     data: &[u8],
-    _frame: &crate::markers::Frame,
+    _header: &Header,
     stored: Stored,
     mode: Mode,
     h: usize,
