@@ -177,6 +177,13 @@ def gen_files(out: str) -> list[dict]:
         f.write(d[:2] + b"\xff\xee" + (len(app14) + 2).to_bytes(2, "big") + app14 + d[jfif_end:])
     cases.append(case_for(out, "adobe_rgb_420.jpg", "Adobe transform 0 (RGB components), 4:2:0, 30x22"))
 
+    # Lossless JPEG (SOF3), which Pillow's libjpeg-turbo reads: written by imagecodecs (libjpeg-
+    # turbo 3); not a manifest case (zune-jpeg cannot decode it): tests/pillow.rs reads it.
+    import imagecodecs  # noqa: PLC0415 - only this fixture needs it
+
+    with open(os.path.join(out, "lossless_sof3.jpg"), "wb") as f:
+        f.write(imagecodecs.jpeg8_encode(photo("lossless", 40, 24), lossless=True))
+
     gray = Image.fromarray(photo("gray")).convert("L")
     save(os.path.join(out, "gray.jpg"), gray, quality=90)
     cases.append(case_for(out, "gray.jpg", "one component: 2-D (H, W) like Pillow mode L", ["RGB"]))

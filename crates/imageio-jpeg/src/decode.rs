@@ -141,6 +141,13 @@ pub(crate) fn decode(
             "JPEG frame header declares a {w}×{h} image"
         )));
     }
+    #[cfg(not(feature = "turbo"))]
+    if matches!(frame.marker, 0xC3 | 0xC7 | 0xCB | 0xCF) {
+        return Err(Error::unsupported(
+            "lossless JPEG (SOF3) cannot be decoded by zune-jpeg, this build's decoder; \
+             build imageio-jpeg with the `turbo` feature (libjpeg-turbo, as Pillow) to read it",
+        ));
+    }
     let out_shape = shape(h, w, mode);
     limits.check_image(h as u64, w as u64, &out_shape, DType::U8)?;
     if strict && !crate::markers::has_eoi(data, header) {

@@ -85,6 +85,9 @@
 //!   4096×3072 bench image, are not affected. Not repaired: colour images 4 pixels wide or
 //!   less with horizontal subsampling, where libjpeg switches to plain replication (chroma width
 //!   ≤ 2) and zune-jpeg does not (up to ~50 levels off); and subsampled CMYK/YCCK edges.
+//! - **Lossless JPEG** (SOF3, which Pillow's libjpeg-turbo reads): the `turbo` build reads it
+//!   (Pillow's pixels); zune-jpeg cannot, so the default build refuses it with an error that
+//!   says so and names the `turbo` feature.
 //! - **Indices.** A JPEG holds one image: `Index::Default` and `Index::At(0)` give it,
 //!   `Index::All` gives it as a batch `(1, H, W[, C])`, any other index is out of range.
 //! - **Limits.** The frame header's dimensions are checked against the request's

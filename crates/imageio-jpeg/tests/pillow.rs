@@ -461,3 +461,29 @@ fn ycck_matches_pillow() {
         compare(&label, &read(&path, o), &shape, &data);
     }
 }
+
+/// Lossless JPEG (SOF3): Pillow reads it through libjpeg-turbo. The `turbo` build gives Pillow's
+/// pixels; the default build's decoder (zune-jpeg) cannot decode it, and says so, naming the
+/// feature that can (zune-jpeg's own message was "Number of components cannot be zero").
+#[test]
+fn lossless_jpeg_is_read_with_turbo_or_refused_clearly() {
+    let path = fixtures().join("lossless_sof3.jpg");
+    let npy = tmp_dir("pillow").join("lossless_sof3.npy");
+    let info = check_jpeg(&["decode", path.to_str().unwrap(), npy.to_str().unwrap()]);
+    assert_eq!(
+        info["shape"],
+        serde_json::json!([24, 40, 3]),
+        "Pillow reads it"
+    );
+    let mut f =
+        imageio_core::open(Resource::from(&path), Mode::Read, &OpenArgs::default()).unwrap();
+    assert_eq!(f.properties(Index::Default).unwrap().shape, vec![24, 40, 3]);
+    let r = f.read(Index::Default);
+    if cfg!(feature = "turbo") {
+        let (shape, data) = read_npy(&npy);
+        compare("lossless_sof3.jpg", &r.unwrap(), &shape, &data);
+    } else {
+        let e = r.unwrap_err().to_string();
+        assert!(e.contains("lossless") && e.contains("turbo"), "{e}");
+    }
+}
