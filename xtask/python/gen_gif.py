@@ -379,6 +379,11 @@ def cases():
         Frame(np.zeros((5, 0), np.uint8), left=1, top=1, disposal=2, delay=10, interlaced=True),
         Frame(idx(4, 4, 16), left=10, top=10, disposal=1, delay=10),
     ])))
+    out.append(("diverge_previous_first_frame", dict(width=W, height=H, global_palette=gpal, diverges=
+        "disposal 3 on the first frame: browsers restore the empty (transparent) canvas, Pillow keeps frame 0", frames=[
+        Frame(idx(H, W, 16), disposal=3),
+        Frame(idx(6, 6, 16), left=4, top=4, disposal=1),
+    ])))
     return out
 
 

@@ -40,12 +40,15 @@
 //! `.convert("RGBA")`): decoded pixels are identical, byte for byte, for the standard images and
 //! for the generated edge cases of `fixtures/gif` (every disposal method with transparency,
 //! local palettes, interlacing, partial frames at offsets). Pillow differs from browsers — and so
-//! from us — in three documented places: (1) a frame with disposal 0 after a frame with
+//! from us — in four documented places: (1) a frame with disposal 0 after a frame with
 //! disposal 2 or 3 inherits that disposal in Pillow (its "sticky" `disposal_method`); (2)
 //! Pillow restores disposal 2 to the *opaque background colour* when the disposed frame has no
 //! transparent index (and in an RGB canvas even when it does), browsers clear to transparent;
 //! (3) Pillow fills the part of the screen the first frame does not cover with palette entry 0
-//! (opaque), browsers leave it transparent. Pillow also grows the image when a *later* frame
+//! (opaque), browsers leave it transparent; (4) disposal 3 ("previous") on the *first* frame
+//! restores the empty (transparent) canvas in browsers (Chromium starts the next frame from an
+//! empty one when no earlier frame can be restored), while Pillow keeps the first frame. Pillow
+//! also grows the image when a *later* frame
 //! extends past the screen (and then cannot stack the frames); we clip, as browsers do.
 //!
 //! ## Index, iteration, options
