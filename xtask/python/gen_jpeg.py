@@ -151,14 +151,19 @@ def gen_files(out: str) -> list[dict]:
     # Even widths / heights that are not a multiple of the MCU: the last chroma sample is
     # replicated by libjpeg's fancy upsampling (not blended with the MCU padding); strong colour
     # texture so that a wrong last column or row shows.
-    for name, (w, h), ss, kw in [
-        ("edge_even_422_46x30.jpg", (46, 30), "4:2:2", {}),
-        ("edge_even_420_30x46.jpg", (30, 46), "4:2:0", {}),
-        ("edge_even_420_progressive_58x18.jpg", (58, 18), "4:2:0", {"progressive": True}),
-        ("edge_even_420_2x2.jpg", (2, 2), "4:2:0", {}),
+    for name, (w, h), ss, kw, amp in [
+        ("edge_even_422_46x30.jpg", (46, 30), "4:2:2", {}, 60),
+        ("edge_even_420_30x46.jpg", (30, 46), "4:2:0", {}, 60),
+        ("edge_even_420_progressive_58x18.jpg", (58, 18), "4:2:0", {"progressive": True}, 60),
+        ("edge_even_420_2x2.jpg", (2, 2), "4:2:0", {}, 60),
+        # at most 4 pixels wide: libjpeg replicates chroma (no fancy upsampling) when the chroma
+        # plane is at most 2 samples wide
+        ("narrow_420_1x200.jpg", (1, 200), "4:2:0", {}, 60),
+        ("narrow_422_3x200.jpg", (3, 200), "4:2:2", {}, 60),
+        ("narrow_420_2x150_progressive.jpg", (2, 150), "4:2:0", {"progressive": True}, 60),
     ]:
         a = photo(name, w, h).astype(np.int16)
-        a += rng_for(name + "texture").integers(-60, 61, a.shape, dtype=np.int16)
+        a += rng_for(name + "texture").integers(-amp, amp + 1, a.shape, dtype=np.int16)
         im = Image.fromarray(np.clip(a, 0, 255).astype(np.uint8))
         save(os.path.join(out, name), im, quality=90, subsampling=ss, **kw)
         cases.append(case_for(out, name, f"{w}x{h} {ss}: even size, partial MCU; libjpeg's edge replication"

@@ -211,22 +211,88 @@ enum Post {
     YcckToCmyk,
 }
 
-/// The edges zune-jpeg 0.5.15 upsamples wrongly: its fancy upsampling replicates the last chroma
-/// sample at the edge of the MCU-padded plane, not at the edge of the image, so when the image
-/// ends inside an MCU on a chroma sample boundary (an even width with horizontal 2× subsampling,
-/// an even height with vertical 2×, neither a multiple of the MCU), the last column (row) is
-/// blended with the padding that follows it: up to ~40 levels off on textured edges. libjpeg
-/// (Pillow) replicates the last real sample. `(column, row)`; `None` when neither is affected.
+/// How zune-jpeg 0.5.15's chroma upsampling must be repaired to give libjpeg's (Pillow's).
 #[cfg(not(feature = "turbo"))]
-fn padded_chroma_edges(frame: &crate::markers::Frame) -> Option<(bool, bool)> {
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Repair {
+    /// zune-jpeg's fancy upsampling replicates the last chroma sample at the edge of the
+    /// MCU-padded plane, not at the edge of the image, so when the image ends inside an MCU on a
+    /// chroma sample boundary (an even width with horizontal 2× subsampling, an even height with
+    /// vertical 2×, neither a multiple of the MCU), the last column (row) is blended with the
+    /// padding that follows it: up to ~40 levels off on textured edges. libjpeg replicates the
+    /// last real sample.
+    Edges { col: bool, row: bool },
+    /// Horizontal 2× subsampling with a chroma plane at most 2 samples wide (images at most 4
+    /// pixels wide): libjpeg does not use fancy upsampling there (`downsampled_width > 2` is
+    /// its condition) but plain replication, horizontally and, for 4:2:0, vertically too;
+    /// zune-jpeg still interpolates (up to ~50 levels off).
+    Replicate { vertical: bool },
+}
+
+#[cfg(not(feature = "turbo"))]
+fn chroma_repair(frame: &crate::markers::Frame) -> Option<Repair> {
     let c = &frame.components;
     if c.len() != 3 || c[1..].iter().any(|c| c.h != 1 || c.v != 1) {
         return None;
     }
     let (w, h) = (usize::from(frame.width), usize::from(frame.height));
+    if c[0].h == 2 && w.div_ceil(2) <= 2 {
+        return Some(Repair::Replicate {
+            vertical: c[0].v == 2,
+        });
+    }
     let col = c[0].h == 2 && w % 2 == 0 && w % 16 != 0;
     let row = c[0].v == 2 && h % 2 == 0 && h % 16 != 0;
-    (col || row).then_some((col, row))
+    (col || row).then_some(Repair::Edges { col, row })
+}
+
+/// For images at most 4 pixels wide with horizontal 2× subsampling ([`Repair::Replicate`]):
+/// recovers the chroma samples from zune-jpeg's interpolated output and writes them replicated,
+/// as libjpeg does. zune-jpeg's first column (row) is the first sample itself; the output at
+/// column (row) `2j` is `(3·c[j] + c[j−1] + 2) >> 2`, which gives `c[j]` from `c[j−1]`
+/// (exactly, but for values zune-jpeg clamped).
+#[cfg(not(feature = "turbo"))]
+fn replicate_chroma(ycc: &mut [u8], h: usize, w: usize, vertical: bool) {
+    // out = (3c + prev + 2) >> 2 gives 3c in [4·out − prev − 2, 4·out − prev + 1]: the
+    // smallest c in that range (unique but for ties).
+    let next = |out: u8, prev: i32| {
+        let n = 4 * i32::from(out) - prev - 2;
+        (n.div_euclid(3) + i32::from(n.rem_euclid(3) != 0)).clamp(0, 255)
+    };
+    let stride = w * 3;
+    for ch in 1..3 {
+        // per row: the (vertically interpolated) chroma samples of its columns 0 and 1
+        let mut s: Vec<[i32; 2]> = (0..h)
+            .map(|y| {
+                let row = &ycc[y * stride..(y + 1) * stride];
+                let c0 = i32::from(row[ch]);
+                let c1 = if w >= 3 {
+                    next(row[2 * 3 + ch], c0)
+                } else {
+                    c0
+                };
+                [c0, c1]
+            })
+            .collect();
+        if vertical {
+            for col in 0..2 {
+                let mut prev = s[0][col];
+                let mut samples = vec![prev];
+                for y in (2..h).step_by(2) {
+                    prev = next(s[y][col].clamp(0, 255) as u8, prev);
+                    samples.push(prev);
+                }
+                for (y, v) in s.iter_mut().enumerate() {
+                    v[col] = samples[y / 2];
+                }
+            }
+        }
+        for (y, v) in s.iter().enumerate() {
+            for x in 0..w {
+                ycc[y * stride + x * 3 + ch] = v[x / 2] as u8;
+            }
+        }
+    }
 }
 
 /// Replaces the chroma of the last column and/or row of an upsampled `h × w` YCbCr image by
@@ -313,10 +379,10 @@ fn decode_raw(
     // decoded to YCbCr, repaired, and converted here.
     // (Not for Adobe files with transform 0: their components are R, G, B, not YCbCr.)
     let ycc = header.adobe.and_then(|a| a.1) != Some(0);
-    let edges = (stored == Stored::Color && ycc && zune_out == ColorSpace::RGB)
-        .then(|| header.frame.as_ref().and_then(padded_chroma_edges))
+    let repair = (stored == Stored::Color && ycc && zune_out == ColorSpace::RGB)
+        .then(|| header.frame.as_ref().and_then(chroma_repair))
         .flatten();
-    let zune_out = if edges.is_some() {
+    let zune_out = if repair.is_some() {
         ColorSpace::YCbCr
     } else {
         zune_out
@@ -345,8 +411,11 @@ fn decode_raw(
     }
     let mut buf = imageio_core::zeroed_vec::<u8>(size);
     dec.decode_into(&mut buf).map_err(zerr)?;
-    if let Some(e) = edges {
-        fix_chroma_edges(&mut buf, h, w, e);
+    if let Some(r) = repair {
+        match r {
+            Repair::Edges { col, row } => fix_chroma_edges(&mut buf, h, w, (col, row)),
+            Repair::Replicate { vertical } => replicate_chroma(&mut buf, h, w, vertical),
+        }
         ycc_to_rgb_libjpeg(&mut buf);
     }
     Ok((buf, post))

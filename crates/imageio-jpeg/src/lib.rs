@@ -82,9 +82,15 @@
 //!   generated 4:2:2, 4:2:0 and progressive files). The scalar conversion costs about 5–10 ms
 //!   per 2 Mpixel (1920×1080 4:2:0, release build, busy 2-core machine: 83–88 ms against
 //!   78 ms for the unaffected 1920×1088); files whose size is a multiple of the MCU, like the
-//!   4096×3072 bench image, are not affected. Not repaired: colour images 4 pixels wide or
-//!   less with horizontal subsampling, where libjpeg switches to plain replication (chroma width
-//!   ≤ 2) and zune-jpeg does not (up to ~50 levels off); and subsampled CMYK/YCCK edges.
+//!   4096×3072 bench image, are not affected.
+//! - **Images at most 4 pixels wide (default build).** With horizontal 2× subsampling their
+//!   chroma plane is at most 2 samples wide, and libjpeg then replicates chroma (horizontally,
+//!   and vertically for 4:2:0) instead of interpolating; zune-jpeg interpolates (up to ~50
+//!   levels off). These files take the same YCbCr path; the chroma samples are recovered from
+//!   zune-jpeg's interpolation (its first column/row is the sample itself, each next sample
+//!   follows from its rounding formula) and replicated: max 2 on the 1-, 2- and 3-pixel-wide
+//!   fixtures. 4-pixel-wide 4:2:0 files reach max 4 with mean 0.5–0.6 on textured content
+//!   (both directions recovered). Subsampled CMYK/YCCK files are not repaired.
 //! - **Lossless JPEG** (SOF3, which Pillow's libjpeg-turbo reads): the `turbo` build reads it
 //!   (Pillow's pixels); zune-jpeg cannot, so the default build refuses it with an error that
 //!   says so and names the `turbo` feature.
