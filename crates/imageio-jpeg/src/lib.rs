@@ -107,7 +107,7 @@
 //! `jfif_unit`, `jfif_density`, `dpi` (`[x, y]` floats: from JFIF when its unit is inch or cm,
 //! else from EXIF `XResolution`/`ResolutionUnit`, else `[72, 72]` when EXIF exists but has no
 //! usable resolution: Pillow's rules), `exif` (the raw APP1 payload with its `Exif\0\0` prefix,
-//! as Pillow), `icc_profile` (reassembled from the APP2 chunks in sequence order), `xmp`,
+//! as Pillow), `icc_profile` (reassembled from the APP2 chunks in sequence order; absent, like Pillow, when chunks are missing), `xmp`,
 //! `comment` (bytes of the last COM segment, as Pillow), `adobe`, `adobe_transform`,
 //! `progressive` (bool), `subsampling` (`"4:2:0"`, `"4:2:2"`, `"4:4:4"`, …; absent for gray),
 //! `mode` (`"L"`, `"RGB"` or `"CMYK"`: what the file stores, Pillow's `image.mode`), then the EXIF

@@ -74,8 +74,8 @@ pub(crate) struct Header {
     pub jfif: Option<Jfif>,
     /// The first EXIF APP1 segment, with its `Exif\0\0` prefix (Pillow's `info["exif"]`).
     pub exif: Option<Vec<u8>>,
-    /// ICC chunks `(sequence number, data)` in file order.
-    pub icc_chunks: Vec<(u8, Vec<u8>)>,
+    /// ICC chunks `(sequence number, number of chunks, data)` in file order.
+    pub icc_chunks: Vec<(u8, u8, Vec<u8>)>,
     /// Adobe APP14: (version, transform).
     pub adobe: Option<(u16, Option<u8>)>,
     /// The last COM segment (Pillow keeps the last one too).
@@ -90,14 +90,21 @@ pub(crate) struct Header {
 
 impl Header {
     /// The ICC profile, reassembled from its APP2 chunks in sequence order (Pillow's
-    /// `info["icc_profile"]`). `None` when there is none.
+    /// `info["icc_profile"]`). `None` when there is none, and, like Pillow ("wrong number of
+    /// fragments"), when the first chunk's count of chunks is not the number of chunks found.
     pub fn icc_profile(&self) -> Option<Vec<u8>> {
-        if self.icc_chunks.is_empty() {
+        let mut chunks: Vec<&(u8, u8, Vec<u8>)> = self.icc_chunks.iter().collect();
+        chunks.sort_by_key(|(seq, count, _)| (*seq, *count));
+        let first = chunks.first()?;
+        if usize::from(first.1) != chunks.len() {
             return None;
         }
-        let mut chunks: Vec<&(u8, Vec<u8>)> = self.icc_chunks.iter().collect();
-        chunks.sort_by_key(|(seq, _)| *seq);
-        Some(chunks.iter().flat_map(|(_, d)| d.iter().copied()).collect())
+        Some(
+            chunks
+                .iter()
+                .flat_map(|(_, _, d)| d.iter().copied())
+                .collect(),
+        )
     }
 }
 
@@ -216,7 +223,7 @@ pub(crate) fn scan(data: &[u8]) -> Result<Header> {
                 h.xmp = Some(s[XMP_NS.len()..].to_vec())
             }
             0xE2 if s.starts_with(b"ICC_PROFILE\0") && s.len() >= 14 => {
-                h.icc_chunks.push((s[12], s[14..].to_vec()));
+                h.icc_chunks.push((s[12], s[13], s[14..].to_vec()));
             }
             0xEE if s.starts_with(b"Adobe") && s.len() >= 7 => {
                 h.adobe = Some((be16(s, 5), s.get(11).copied()));

@@ -487,3 +487,44 @@ fn lossless_jpeg_is_read_with_turbo_or_refused_clearly() {
         assert!(e.contains("lossless") && e.contains("turbo"), "{e}");
     }
 }
+
+/// An ICC profile whose APP2 chunks do not add up (the first chunk declares more chunks than
+/// the file has) is dropped, like Pillow ("wrong number of fragments"), instead of being
+/// returned truncated; a complete out-of-order set is reassembled in sequence order.
+#[test]
+fn icc_profile_with_missing_chunks_is_dropped_like_pillow() {
+    let base = std::fs::read(fixtures().join("baseline_420.jpg")).unwrap();
+    let chunk = |seq: u8, count: u8, fill: u8| {
+        let mut payload = b"ICC_PROFILE\0".to_vec();
+        payload.extend_from_slice(&[seq, count]);
+        payload.extend(std::iter::repeat_n(fill, 1000));
+        let mut seg = vec![0xFF, 0xE2];
+        seg.extend_from_slice(&((payload.len() + 2) as u16).to_be_bytes());
+        seg.extend_from_slice(&payload);
+        seg
+    };
+    for (name, count, present) in [
+        ("icc_missing_chunk.jpg", 3u8, false),
+        ("icc_two_chunks.jpg", 2, true),
+    ] {
+        let mut data = base[..2].to_vec();
+        data.extend(chunk(2, count, 0xBB));
+        data.extend(chunk(1, count, 0xAA));
+        data.extend_from_slice(&base[2..]);
+        let path = tmp_dir("pillow").join(name);
+        std::fs::write(&path, &data).unwrap();
+        let info = check_jpeg(&["info", path.to_str().unwrap()]);
+        let m = meta_of(&path, Options::new(), false);
+        let ours = m.get("icc_profile").and_then(Value::as_bytes);
+        assert_eq!(
+            ours.map_or(0, <[u8]>::len) as u64,
+            info["icc_len"].as_u64().unwrap(),
+            "{name}"
+        );
+        assert_eq!(ours.is_some(), present, "{name}");
+        if let Some(icc) = ours {
+            assert_eq!(icc[..1000], [0xAA; 1000][..], "{name}: sequence order");
+            assert_eq!(icc[1000..], [0xBB; 1000][..], "{name}: sequence order");
+        }
+    }
+}
