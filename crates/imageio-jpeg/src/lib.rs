@@ -107,8 +107,8 @@
 //! `jfif_unit`, `jfif_density`, `dpi` (`[x, y]` floats: from JFIF when its unit is inch or cm,
 //! else from EXIF `XResolution`/`ResolutionUnit`, else `[72, 72]` when EXIF exists but has no
 //! usable resolution: Pillow's rules), `exif` (the raw APP1 payload with its `Exif\0\0` prefix,
-//! as Pillow), `icc_profile` (reassembled from the APP2 chunks in sequence order; absent, like Pillow, when chunks are missing), `xmp`,
-//! `comment` (bytes of the last COM segment, as Pillow), `adobe`, `adobe_transform`,
+//! as Pillow), `icc_profile` (reassembled from the APP2 chunks in sequence order; absent, like
+//! Pillow, when chunks are missing), `xmp`, `comment` (bytes of the last COM segment, as Pillow), `adobe`, `adobe_transform`,
 //! `progressive` (bool), `subsampling` (`"4:2:0"`, `"4:2:2"`, `"4:4:4"`, …; absent for gray),
 //! `mode` (`"L"`, `"RGB"` or `"CMYK"`: what the file stores, Pillow's `image.mode`), then the EXIF
 //! fields of the primary image (IFD0, Exif and Interoperability IFDs) by Pillow's `ExifTags.TAGS`
@@ -131,7 +131,8 @@
 //! `"4:2:2"`, `"4:2:0"`; default 4:2:0 like Pillow; chroma is box-averaged like libjpeg),
 //! `dpi` (one or two numbers, rounded like Pillow), `icc_profile`, `exif` (with or without the
 //! `Exif\0\0` prefix; at most 65527 bytes of TIFF data, one APP1 segment: larger is an
-//! invalid-argument error, like Pillow's "EXIF data is too long"), `comment`, `restart_interval` (MCUs).
+//! invalid-argument error, like Pillow's "EXIF data is too long"), `comment`,
+//! `restart_interval` (MCUs).
 //!
 //! ## Choice of encoder, and parallel strips
 //!
