@@ -313,7 +313,7 @@ def main() -> None:
     write_manifest(
         os.path.join(args.out, "manifest.json"),
         cases,
-        {"generator": "xtask/python/gen_jpeg.py", "versions": package_versions("numpy", "pillow")},
+        {"generator": "xtask/python/gen_jpeg.py", "versions": package_versions("numpy", "pillow", "imagecodecs")},
     )
     print(f"wrote {len(cases)} cases to {args.out}")
 
