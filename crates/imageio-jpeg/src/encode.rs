@@ -256,6 +256,10 @@ fn encode_one(
 /// Encodes one strip (its pixel rows, its height) into a complete single-scan file.
 type StripEncoder<'a> = dyn Fn(&[u8], u16) -> Result<Vec<u8>> + Sync + 'a;
 
+/// Strips per encoding thread (load balancing; each costs one restart marker and at most one
+/// byte of padding).
+const STRIPS_PER_THREAD: usize = 4;
+
 /// How a large baseline image is cut into horizontal strips encoded in parallel.
 struct Plan {
     /// Pixel rows per strip (a whole number of MCU rows).
@@ -282,7 +286,11 @@ fn strips(h: u16, w: u16, color: ColorType, s: &Settings, threads: usize) -> Opt
     };
     let mcus_per_row = (w as usize).div_ceil(mcu_w);
     let mcu_rows = (h as usize).div_ceil(mcu_h);
-    let per_strip = mcu_rows.div_ceil(threads).min(65535 / mcus_per_row);
+    // A few strips per thread, handed out as threads become free: halves of a photo can differ
+    // in detail (sky / foliage) and so in encoding time by a factor of two.
+    let per_strip = mcu_rows
+        .div_ceil(threads * STRIPS_PER_THREAD)
+        .min(65535 / mcus_per_row);
     if per_strip == 0 || mcu_rows < 2 {
         return None;
     }
@@ -305,27 +313,35 @@ fn encode_strips(
 ) -> Result<Vec<u8>> {
     let row_bytes = w as usize * if color == ColorType::Luma { 1 } else { 3 };
     let chunks: Vec<&[u8]> = data.chunks(plan.rows * row_bytes).collect();
-    let per_thread = chunks.len().div_ceil(plan.threads);
-    let encoded: Vec<Result<Vec<u8>>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = chunks
-            .chunks(per_thread)
-            .map(|group| {
-                scope.spawn(move || {
-                    group
-                        .iter()
-                        .map(|c| encode_one(c, (c.len() / row_bytes) as u16))
-                        .collect::<Vec<_>>()
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut done: Vec<(usize, Result<Vec<u8>>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..plan.threads.min(chunks.len()))
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(c) = chunks.get(i) else { break };
+                        mine.push((i, encode_one(c, (c.len() / row_bytes) as u16)));
+                    }
+                    mine
                 })
             })
             .collect();
         handles
             .into_iter()
             .flat_map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| vec![Err(Error::encoding("JPEG encoder thread panicked"))])
+                h.join().unwrap_or_else(|_| {
+                    vec![(0, Err(Error::encoding("JPEG encoder thread panicked")))]
+                })
             })
             .collect()
     });
+    done.sort_by_key(|(i, _)| *i);
+    let encoded: Vec<Result<Vec<u8>>> = done.into_iter().map(|(_, r)| r).collect();
+    if encoded.len() != chunks.len() {
+        return Err(Error::encoding("JPEG encoder thread panicked"));
+    }
     let mut parts = Vec::with_capacity(encoded.len());
     for e in encoded {
         parts.push(e?);
