@@ -25,7 +25,7 @@ pub enum OptionKind {
     Float,
     /// Text.
     Str,
-    /// A list (from text: comma-separated numbers or words).
+    /// A list (from text: comma-separated items, `10,20`, optionally in Python brackets, `[10, 20]`).
     List,
     /// Bytes (from text: the bytes of the text).
     Bytes,
@@ -281,6 +281,27 @@ fn parse_scalar(t: &str) -> Value {
     }
 }
 
+/// A list written as text: `10,20`, or with Python's brackets `[10, 20]` / `(10, 20)` (a
+/// trailing comma inside brackets is allowed, `[]` is empty).
+fn parse_list(s: &str) -> Vec<Value> {
+    let t = s.trim();
+    let bracketed = t
+        .strip_prefix('[')
+        .and_then(|r| r.strip_suffix(']'))
+        .or_else(|| t.strip_prefix('(').and_then(|r| r.strip_suffix(')')));
+    let inner = match bracketed {
+        Some(inner) => {
+            let inner = inner.trim();
+            inner.strip_suffix(',').unwrap_or(inner)
+        }
+        None => t,
+    };
+    if bracketed.is_some() && inner.trim().is_empty() {
+        return Vec::new();
+    }
+    inner.split(',').map(parse_scalar).collect()
+}
+
 fn coerce(value: &Value, kind: OptionKind) -> Option<Value> {
     use OptionKind as K;
     match (kind, value) {
@@ -305,7 +326,7 @@ fn coerce(value: &Value, kind: OptionKind) -> Option<Value> {
         (K::Bytes, Value::Bytes(b)) => Some(Value::Bytes(b.clone())),
         (K::Bytes, Value::Str(s)) => Some(Value::Bytes(s.as_bytes().to_vec())),
         (K::List, Value::List(l)) => Some(Value::List(l.clone())),
-        (K::List, Value::Str(s)) => Some(Value::List(s.split(',').map(parse_scalar).collect())),
+        (K::List, Value::Str(s)) => Some(Value::List(parse_list(s))),
         (K::List, v @ (Value::Int(_) | Value::Float(_))) => Some(Value::List(vec![v.clone()])),
         _ => None,
     }
@@ -331,6 +352,31 @@ mod tests {
         assert_eq!(o.get_bool("rotate"), Some(true));
         assert_eq!(o.get_int("compression"), Some(9));
         assert_eq!(o.get_list("duration").unwrap().len(), 2);
+    }
+
+    #[test]
+    fn lists_as_text_accept_python_brackets() {
+        let list = |text: &str| {
+            let mut o = Options::new();
+            o.parse_pair(&format!("duration={text}")).unwrap();
+            o.validate(SPECS).unwrap();
+            o.get_list("duration").unwrap().to_vec()
+        };
+        let two = vec![Value::Int(100), Value::Int(200)];
+        for text in [
+            "100,200",
+            "[100,200]",
+            "[100, 200]",
+            " (100, 200,) ",
+            "[100,200,]",
+        ] {
+            assert_eq!(list(text), two, "{text}");
+        }
+        assert_eq!(list("[40.5]"), vec![Value::Float(40.5)]);
+        assert_eq!(list("7"), vec![Value::Int(7)]);
+        assert_eq!(list("[]"), Vec::<Value>::new());
+        // an unbalanced bracket is not stripped: the text stays an item, as before
+        assert_eq!(list("[100,200")[0], Value::Str("[100".into()));
     }
 
     #[test]
