@@ -61,8 +61,10 @@ pub fn sha256_hex(data: &[u8]) -> String {
 /// Returns the local path of standard image `name`, fetching it into the cache when missing.
 pub fn resolve(name: &str) -> Result<PathBuf> {
     let (canonical, hash) = lookup(name).ok_or_else(|| {
+        let known: Vec<&str> = list().map(|(n, _)| n).collect();
         Error::invalid_argument(format!(
-            "unknown standard image `{name}` (see `imageio formats` docs for the list)"
+            "unknown standard image `{name}`; the standard images are: {}",
+            known.join(", ")
         ))
     })?;
     let base = std::env::var("IMAGEIO_IMAGES_URL").unwrap_or_else(|_| DEFAULT_BASE_URL.to_owned());
@@ -240,11 +242,14 @@ mod tests {
             let p = resolve_in("y.png", &h, &base, cache.path(), true).unwrap();
             assert_eq!(p, cache.path().join("y.png"));
         }
+        let e = resolve("nonexistant_standard_image.png")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("unknown standard image"), "{e}");
+        // the message names what exists (upstream only says "Unknown standard image")
         assert!(
-            resolve("nonexistant_standard_image.png")
-                .unwrap_err()
-                .to_string()
-                .contains("unknown standard image")
+            e.contains("chelsea.png") && e.contains("newtonscradle.gif"),
+            "{e}"
         );
     }
 }
