@@ -186,6 +186,9 @@ def pillow_info(im) -> dict:
         info["text"] = text
     if im.info.get("icc_profile"):
         info["icc_sha256"] = bytes_sha256(im.info["icc_profile"])
+    if im.info.get("exif"):
+        # Pillow adds b"Exif\0\0" to the eXIf payload, which must itself start with II*\0 / MM\0*.
+        info["exif_head"] = bytes(im.info["exif"][:10]).hex()
     exif = im.getexif()
     if 0x0112 in exif:
         info["orientation"] = int(exif[0x0112])

@@ -139,7 +139,8 @@
 //! * `text`: a map keyword → text, a list of `"key=value"` strings, or one `"key=value"`. Latin-1
 //!   text is written as `tEXt`, other text as uncompressed `iTXt`.
 //! * `icc_profile` (bytes, an `iCCP` chunk), `dpi` (one number or `[x, y]`; a `pHYs` chunk in
-//!   pixels per metre rounded like Pillow), `exif` (bytes, an `eXIf` chunk).
+//!   pixels per metre rounded like Pillow), `exif` (bytes, an `eXIf` chunk; a leading
+//!   `Exif\0\0`, as JPEG metadata has it, is dropped like Pillow does).
 //! * APNG: `duration` (ms, one value or one per frame; default 0), or `fps` (an integer fps is
 //!   stored exactly as `1/fps` s), `loop` (0 = forever, the default). Delays are stored as
 //!   `ms/1000` when that is exact, else as the closest fraction with a 16-bit denominator.

@@ -433,7 +433,11 @@ impl PngWriter<'_> {
             info.icc_profile = Some(icc.clone().into());
         }
         if let Some(exif) = &o.exif {
-            info.exif_metadata = Some(exif.clone().into());
+            // The eXIf chunk holds the TIFF structure alone; EXIF as JPEG APP1 (and our JPEG
+            // reader, and Pillow's `info["exif"]`) carries an `Exif\0\0` prefix, which Pillow's
+            // writer strips too.
+            let tiff = exif.strip_prefix(b"Exif\0\0").unwrap_or(exif);
+            info.exif_metadata = Some(tiff.to_vec().into());
         }
         for (k, v) in &o.text {
             if v.chars().all(|c| (c as u32) < 256) {

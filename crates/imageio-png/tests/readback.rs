@@ -125,6 +125,19 @@ fn cases() -> Vec<Case> {
             .into(),
         frames: vec![img],
     });
+    // EXIF as JPEG metadata and Pillow's info["exif"] give it, behind `Exif\0\0`: the eXIf
+    // chunk must hold the TIFF structure alone (Pillow's writer strips the prefix too).
+    let img = u8_img(&[5, 4, 3], 14);
+    v.push(Case {
+        name: "meta_exif_prefixed.png",
+        images: vec![(img.clone(), None)],
+        options: PngWriteOptions::new()
+            .exif(
+                b"Exif\0\0MM\0*\0\0\0\x08\0\x01\x01\x12\0\x03\0\0\0\x01\0\x08\0\0\0\0\0\0".to_vec(),
+            )
+            .into(),
+        frames: vec![img],
+    });
     v
 }
 
@@ -229,6 +242,12 @@ fn pillow_reads_what_we_write() {
                 );
                 assert_eq!(info["icc_sha256"].as_str().unwrap(), sha256_hex(&icc()));
                 assert_eq!(info["orientation"], J::from(6));
+                assert_eq!(info["exif_head"], J::from("45786966000049492a00"));
+            }
+            "meta_exif_prefixed.png" => {
+                assert_eq!(info["orientation"], J::from(8));
+                // Pillow's b"Exif\0\0" + the chunk, which starts with MM\0* (not a second prefix)
+                assert_eq!(info["exif_head"], J::from("4578696600004d4d002a"));
             }
             _ => {}
         }
