@@ -761,6 +761,50 @@ class Generator:
                 case["frame_sha256"] = [array_sha256(g) for g in got]
             self.cases.append(case)
 
+    def apng_lowbit_interlaced_cases(self):
+        """Adam7-interlaced APNGs with 1- and 2-bit samples, assembled from pypng-encoded frames
+        (Pillow cannot decode interlaced APNG frames, so the expected frames come from the
+        samples: full-canvas frames, dispose NONE / blend SOURCE)."""
+        for name, bd, pal in (("apng_palette_2bit_interlaced.png", 2,
+                               [(0, 0, 0), (250, 20, 20), (20, 250, 20), (20, 20, 250)]),
+                              ("apng_gray_1bit_interlaced.png", 1, None)):
+            rng = rng_for(name)
+            H, W, N = 11, 13, 3
+            samples = [rng.integers(0, 1 << bd, size=(H, W, 1)).astype(np.uint8) for _ in range(N)]
+            encoded = [pypng_encode(f, greyscale=pal is None, alpha=False, bitdepth=bd, palette=pal,
+                                    interlace=True) for f in samples]
+            head = [(t, b) for t, b in iter_chunks(encoded[0]) if t not in (b"IDAT", b"IEND")]
+            chunks = head[:1] + [(b"acTL", struct.pack(">II", N, 0))] + head[1:]
+            seq = 0
+            for i, data in enumerate(encoded):
+                chunks.append((b"fcTL", struct.pack(">IIIIIHHBB", seq, W, H, 0, 0, 1, 10, 0, 0)))
+                seq += 1
+                for t, b in iter_chunks(data):
+                    if t != b"IDAT":
+                        continue
+                    if i == 0:
+                        chunks.append((b"IDAT", b))
+                    else:
+                        chunks.append((b"fdAT", struct.pack(">I", seq) + b))
+                        seq += 1
+            chunks.append((b"IEND", b""))
+            self.write_bytes(name, assemble(chunks))
+            if pal is None:
+                frames = [f[..., 0].astype(bool) for f in samples]
+            else:
+                frames = [expect_palette(f, pal) for f in samples]
+            stack = np.stack(frames)
+            meta = {"n_frames": N, "loop": 0, "durations": [100.0] * N}
+            note = (f"Adam7-interlaced {bd}-bit APNG, {N} full frames (dispose NONE, blend SOURCE); "
+                    "expected from the samples")
+            self.cases.append({"file": name, "index": None, **array_summary(stack), "expect_from": "samples",
+                               "note": note + "; all frames stacked", "bit_depth": bd,
+                               "color_type": 3 if pal else 0, "interlaced": True, **meta,
+                               "frame_sha256": [array_sha256(f) for f in frames]})
+            for i, f in enumerate(frames):
+                self.cases.append({"file": name, "index": i, **array_summary(f), "expect_from": "samples",
+                                   "note": f"{note}; frame {i}", **meta})
+
     def standard_cases(self):
         if not self.standard:
             return
@@ -784,6 +828,7 @@ class Generator:
         self.trns_cases()
         self.metadata_cases()
         self.apng_cases()
+        self.apng_lowbit_interlaced_cases()
         self.standard_cases()
         # every generated file must be in the manifest, nothing else may be lying around
         listed = {c["file"] for c in self.cases if not c["file"].startswith("standard:")}

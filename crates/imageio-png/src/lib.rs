@@ -47,6 +47,9 @@
 //! `tRNS` transparency becomes an alpha channel for gray, RGB and palette images. Pixels are never
 //! gamma-corrected.
 //!
+//! Decoding stops after the last row of the image data, like Pillow and libpng: a file whose
+//! `IEND` is missing (or whose chunks after the image data are damaged) still reads.
+//!
 //! Palette indices beyond the `PLTE` entries read as opaque black; palette entries past the end of
 //! `tRNS` are opaque. The read option `palette = true` returns the raw palette indices `u8 (H,W)`
 //! instead, with the palette in the metadata as `"palette"`, an `(n, 3)` array (`(n, 4)` RGBA
@@ -68,6 +71,9 @@
 //!   `DIV255(old·(255−a) + new·a)` with Pillow's rounding, where `a` is the new pixel's alpha.
 //!   Like Pillow, the first animation frame after a separate default image is drawn onto the
 //!   default image (the APNG specification would clear the canvas).
+//!   `PREVIOUS` restores what was under the frame before it was drawn (the specification, and
+//!   Pillow's `seek(n)`); Pillow's frame-by-frame iteration differs after an `OVER` frame (its
+//!   saved canvas aliases the blended one, so nothing is restored) — we do not copy that.
 //!   Where Pillow has no equivalent we extend the rule: 16-bit APNGs blend with the rounded 16-bit
 //!   formula; images without alpha (gray, RGB) treat `OVER` as `SOURCE`; with `palette = true`
 //!   an index whose palette alpha is 0 keeps the old index under `OVER`; gray/RGB images with

@@ -200,9 +200,7 @@ impl<'a> PngReader<'a> {
             && size % 2 == 0;
         let buf = if direct16 {
             let mut v = imageio_core::zeroed_vec::<u16>(size / 2);
-            let out = reader
-                .next_frame(bytemuck::cast_slice_mut(&mut v))
-                .map_err(png_err)?;
+            let out = decode_image(&mut reader, bytemuck::cast_slice_mut(&mut v))?;
             let row = out.width as usize * layout.channels;
             if out.line_size != row * 2 || v.len() < row * out.height as usize {
                 return Err(Error::decoding("unexpected 16-bit row layout"));
@@ -214,7 +212,7 @@ impl<'a> PngReader<'a> {
             Buf::U16(v)
         } else {
             let mut raw = imageio_core::zeroed_vec::<u8>(size);
-            let out = reader.next_frame(&mut raw).map_err(png_err)?;
+            let out = decode_image(&mut reader, &mut raw)?;
             layout.convert(raw, out.line_size, out.width as usize, out.height as usize)
         };
         // Chunks after IDAT (eXIf may be there); a damaged tail is ignored like Pillow does.
@@ -297,6 +295,86 @@ fn new_reader<'a>(
     dec.read_info().map_err(png_err)
 }
 
+/// Rows of an Adam7-interlaced `w × h` image, over the passes that have pixels.
+fn adam7_rows(w: u32, h: u32) -> u64 {
+    const PASSES: [(u32, u32, u32, u32); 7] = [
+        (0, 0, 8, 8),
+        (4, 0, 8, 8),
+        (0, 4, 4, 8),
+        (2, 0, 4, 4),
+        (0, 2, 2, 4),
+        (1, 0, 2, 2),
+        (0, 1, 1, 2),
+    ];
+    let count = |size: u32, start: u32, step: u32| size.saturating_sub(start).div_ceil(step);
+    PASSES
+        .iter()
+        .filter(|(x0, _, dx, _)| count(w, *x0, *dx) > 0)
+        .map(|(_, y0, _, dy)| u64::from(count(h, *y0, *dy)))
+        .sum()
+}
+
+/// Decodes the current image or APNG frame into `buf` like `Reader::next_frame`, but stops after
+/// its last row:
+/// `next_frame` then also reads past the image data to the next chunk, so a file whose `IEND`
+/// (or anything after the last `IDAT`) is missing failed as truncated, while Pillow and libpng
+/// read it. Damage after the image data is left to `finish`, whose errors callers ignore.
+fn decode_image<R: std::io::BufRead + std::io::Seek>(
+    reader: &mut png::Reader<R>,
+    buf: &mut [u8],
+) -> Result<png::OutputInfo> {
+    let info = reader.info();
+    // The current (sub)frame: an APNG frame's fcTL, else the whole image.
+    let (width, height) = info
+        .frame_control
+        .map_or(info.size(), |fc| (fc.width, fc.height));
+    let full_width = info.width;
+    let interlaced = info.interlaced;
+    let (color_type, bit_depth) = reader.output_color_type();
+    let line = |w| {
+        reader
+            .output_line_size(w)
+            .ok_or_else(|| Error::limits("image too large"))
+    };
+    let line_size = line(width)?;
+    let missing = || Error::decoding("PNG image data ended before the last row");
+    if interlaced {
+        // Interlaced (sub)frames are expanded with the stride of the full image width, as
+        // `next_frame` does.
+        let stride = line(full_width)?;
+        let out = buf
+            .get_mut(..stride * height as usize)
+            .ok_or_else(|| Error::decoding("PNG frame larger than the image"))?;
+        // Pixels narrower than a byte are OR-ed into place: start from zeros (the buffer is
+        // reused across APNG frames).
+        out.fill(0);
+        let bits_pp = color_type.samples() as u8 * bit_depth as u8;
+        let mut row = vec![0u8; stride];
+        for _ in 0..adam7_rows(width, height) {
+            match reader.read_row(&mut row).map_err(png_err)? {
+                Some(png::InterlaceInfo::Adam7(info)) => {
+                    png::expand_interlaced_row(out, stride, &row, &info, bits_pp)
+                }
+                _ => return Err(missing()),
+            }
+        }
+    } else {
+        if buf.len() < line_size * height as usize {
+            return Err(Error::decoding("PNG frame larger than the image"));
+        }
+        for row in buf.chunks_exact_mut(line_size).take(height as usize) {
+            reader.read_row(row).map_err(png_err)?.ok_or_else(missing)?;
+        }
+    }
+    Ok(png::OutputInfo {
+        width,
+        height,
+        color_type,
+        bit_depth,
+        line_size,
+    })
+}
+
 /// Pillow's APNG duration: `delay_num / delay_den` seconds in ms, `delay_den == 0` meaning 100.
 fn duration_ms(fc: &png::FrameControl) -> f64 {
     let den = if fc.delay_den == 0 {
@@ -309,7 +387,11 @@ fn duration_ms(fc: &png::FrameControl) -> f64 {
 
 /// Decodes the next frame and composites it on the canvas exactly as Pillow's APNG reader.
 fn advance(c: &mut Cursor<'_>, h: &Header) -> Result<()> {
-    let out = c.reader.next_frame(&mut c.raw).map_err(png_err)?;
+    if c.next > 0 {
+        // Skip what is left of the previous frame's data and read up to this frame's.
+        c.reader.next_frame_info().map_err(png_err)?;
+    }
+    let out = decode_image(&mut c.reader, &mut c.raw)?;
     let fc = c.reader.info().frame_control;
     // A default image outside the animation has no fcTL: full canvas, no dispose, SOURCE.
     let default_image = c.next == 0 && h.default_separate;
