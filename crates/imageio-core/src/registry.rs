@@ -245,6 +245,11 @@ pub fn open<'a>(resource: Resource<'a>, mode: Mode, args: &OpenArgs) -> Result<I
         ),
         None => None,
     };
+    let hint = if mode == Mode::Read && req.first_bytes().is_empty() {
+        Some("the resource is empty (0 bytes)".to_owned())
+    } else {
+        hint
+    };
     Err(Error::NoPlugin {
         resource: req.name().to_owned(),
         mode,

@@ -147,6 +147,14 @@ fn garbage_names_what_was_tried_but_not_the_bytes() {
     std::fs::write(&p, b"This is not an image.").unwrap();
     let msg = imageio::imread(&p).unwrap_err().to_string();
     assert!(msg.contains("foo.png"), "{msg}");
+    assert!(!msg.contains("empty"), "{msg}");
+    // an empty file says so, beside each plugin's reason
+    std::fs::write(&p, b"").unwrap();
+    let msg = imageio::imread(&p).unwrap_err().to_string();
+    assert!(msg.contains("png (no data)"), "{msg}");
+    assert!(msg.contains("the resource is empty (0 bytes)"), "{msg}");
+    let msg = imageio::imread(b"".as_slice()).unwrap_err().to_string();
+    assert!(msg.contains("the resource is empty (0 bytes)"), "{msg}");
 }
 
 #[test]
