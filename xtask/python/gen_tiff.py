@@ -238,6 +238,36 @@ def ome_multifile(g):
           props={"axes": "TCYX"}, meta={"is_ome": True})
 
 
+def pillow_cases(g):
+    """TIFFs written by Pillow with its compressions; expected values from tifffile."""
+    from PIL import Image
+
+    yy, xx = np.mgrid[0:32, 0:40]
+    r = rng(31)
+    # smooth channels that stay in range (no wrap-around edges: JPEG cases compare with tolerance)
+    rgba = np.stack([xx * 5 + 20, yy * 6 + 10, 200 - xx * 3 - yy, 60 + (xx + yy) * 3], axis=-1)
+    rgba = (rgba + r.integers(0, 3, rgba.shape)).astype(np.uint8)
+    cases = [
+        # RGB + alpha as a 4-component JPEG without a colour transform (libtiff's way)
+        ("jpeg_pillow_rgba.tif", Image.fromarray(rgba), "jpeg"),
+        ("jpeg_pillow_rgb.tif", Image.fromarray(np.ascontiguousarray(rgba[..., :3])), "jpeg"),
+        ("jpeg_pillow_cmyk.tif", Image.fromarray(rgba).convert("RGB").convert("CMYK"), "jpeg"),
+        ("pillow_rgba_lzw.tif", Image.fromarray(rgba), "tiff_lzw"),
+        ("pillow_la_adobe_deflate.tif", Image.fromarray(np.ascontiguousarray(rgba[..., 2:])), "tiff_adobe_deflate"),
+        ("pillow_i16_packbits.tif", Image.fromarray(rgba[..., 0].astype(np.uint16) * 250), "packbits"),
+        ("pillow_bilevel_deflate.tif", Image.fromarray(r.integers(0, 2, (32, 40)).astype(bool)), "tiff_deflate"),
+        ("pillow_palette.tif", Image.fromarray(np.ascontiguousarray(rgba[..., :3])).quantize(16), None),
+    ]
+    for name, im, comp in cases:
+        path = os.path.join(g.out, name)
+        if comp:
+            im.save(path, compression=comp)
+        else:
+            im.save(path)
+        with tifffile.TiffFile(path) as tf:
+            g.add(name, tf.series[0].asarray(), index=0, note=f"written by Pillow, mode {im.mode}, compression {comp}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default="fixtures/tiff")
@@ -386,6 +416,9 @@ def main():
         for lv in range(1, len(s.levels)):
             g.add("pyramid.tif", s.levels[lv].asarray(), index=0, options={"level": lv}, note=f"pyramid level {lv}")
 
+    # Files written by Pillow (libtiff underneath): what most users' TIFFs come from
+    pillow_cases(g)
+
     # metadata case (upstream test_metadata_reading)
     g.write("meta.tif", [(data((2, 3, 10, 10), "uint8"), {})], description="shape=(2,3,10,10)", software="tifffile.py",
             resolution=(72.0, 36.0), resolutionunit="inch", metadata=None, datetime=DATETIME,
@@ -403,7 +436,7 @@ def main():
                 g.add(f"standard:{name}", tf.pages[1].asarray(), index=0, options={"page": 1}, note="page 1")
 
     write_manifest(os.path.join(args.out, "manifest.json"), g.cases,
-                   {"generator": "xtask/python/gen_tiff.py", "versions": package_versions("numpy", "tifffile", "imagecodecs")})
+                   {"generator": "xtask/python/gen_tiff.py", "versions": package_versions("numpy", "tifffile", "imagecodecs", "pillow")})
     print(f"{len(g.cases)} cases")
 
 

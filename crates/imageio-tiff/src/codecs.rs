@@ -124,17 +124,23 @@ fn zstd(src: &[u8], out: &mut [u8]) -> Result<()> {
 pub(crate) fn jpeg(
     src: &[u8],
     tables: Option<&[u8]>,
-    photometric: u16,
     spp: usize,
     width: usize,
     rows: usize,
 ) -> Result<Vec<u8>> {
     let stream = with_tables(src, tables);
     // a segment's JPEG is never larger than the segment: hostile headers are refused early
-    let channels = match (spp, photometric) {
-        (1, _) => 1,
-        (4, 5) => 4,
-        _ => 3,
+    // 3 samples: YCbCr (or RGB per the stream's markers) to RGB. 4 samples: the components as
+    // stored, like libjpeg under tifffile: CMYK, and also RGB + alpha (libtiff writes those as
+    // 4-component JPEGs without a colour transform; decoding them as 3-channel RGB mixed the
+    // channels up). 2 samples (gray + alpha) have no decoder here: an error, not wrong pixels.
+    let channels = match spp {
+        1 | 3 | 4 => spp,
+        n => {
+            return Err(Error::decoding(format!(
+                "JPEG-compressed pages with {n} samples per pixel are not supported (1, 3 or 4)"
+            )));
+        }
     };
     // with the `turbo` feature 8-bit JPEG is decoded by libjpeg-turbo too: tifffile's pixels
     // exactly (zune-jpeg rounds differently)

@@ -49,7 +49,10 @@
 //! * Photometric interpretations give the stored values, like tifffile: miniswhite is **not**
 //!   inverted, palette images give indices (colormap in the metadata as a (3, N) uint16 array;
 //!   option `apply_colormap` returns the uint16 RGB values tifffile's `apply_colormap` gives),
-//!   CMYK stays CMYK, extra samples (alpha) are kept. JPEG-compressed YCbCr gives RGB (decoded by
+//!   CMYK stays CMYK, extra samples (alpha) are kept. JPEG-compressed pages with 4 samples (CMYK,
+//!   or RGB + alpha as libtiff/Pillow write it) give the 4 stored components like libjpeg under
+//!   tifffile; 2 samples (gray + alpha JPEG) are refused with an error (tifffile reads them:
+//!   neither JPEG decoder here handles 2-component streams). JPEG-compressed YCbCr gives RGB (decoded by
 //!   zune-jpeg, which rounds differently from libjpeg-turbo: at most 3 levels on the fixtures (gray 1), mean ≤ 0.1; with the
 //!   `turbo` feature by libjpeg-turbo: tifffile's pixels exactly).
 //!   12-bit JPEG (BitsPerSample 12, what tifffile writes for uint16 data with

@@ -505,7 +505,6 @@ impl<'p> SegCtx<'p> {
             let dec = codecs::jpeg(
                 &data.read_vec(offset, count)?,
                 self.jpeg_tables,
-                page.photometric,
                 self.seg_spp,
                 width,
                 rows,
