@@ -179,6 +179,8 @@ def pillow_info(im) -> dict:
         info["dpi"] = [float(v) for v in im.info["dpi"]]
     if "gamma" in im.info:
         info["gamma"] = float(im.info["gamma"])
+    if "chromaticity" in im.info:
+        info["chromaticity"] = [float(v) for v in im.info["chromaticity"]]
     if "srgb" in im.info:
         info["srgb"] = int(im.info["srgb"])
     text = {str(k): str(v) for k, v in getattr(im, "text", {}).items()}

@@ -399,7 +399,7 @@ class Generator:
 
     def _meta(self, path: str, info: dict) -> dict:
         meta = {}
-        for k in ("gamma", "dpi", "text", "icc_sha256", "orientation", "srgb"):
+        for k in ("gamma", "chromaticity", "dpi", "text", "icc_sha256", "orientation", "srgb"):
             if k in info:
                 meta[k] = info[k]
         ph = phys_of(path)
@@ -594,6 +594,15 @@ class Generator:
         c = self.lowlevel(name, s, expect_rgb(s, 8), "RGB8 with gAMA 45455 (gamma 0.45455); pixels are NOT gamma-corrected",
                           greyscale=False, alpha=False, bitdepth=8, gamma=0.45455)
         assert c["gamma"] == 0.45455
+
+        # cHRM (Pillow reads it as "chromaticity"; pypng cannot write it: inserted by hand)
+        name = "meta_chrm.png"
+        s = make_samples(rng_for(name), 5, 7, 3, 255)
+        data = refilter(pypng_encode(s, greyscale=False, alpha=False, bitdepth=8))
+        chrm = struct.pack(">8I", 31270, 32900, 64000, 33000, 30000, 60000, 15000, 6000)
+        data = insert_chunk_before(data, b"IDAT", b"cHRM", chrm)
+        c = self.add_still(name, self.write_bytes(name, data), expect_rgb(s, 8), "RGB8 with a cHRM chunk (sRGB primaries)")
+        assert c["chromaticity"] == [0.3127, 0.329, 0.64, 0.33, 0.3, 0.6, 0.15, 0.06], c["chromaticity"]
 
         # pHYs with different x/y resolution (Pillow writes round(dpi / 0.0254))
         name = "meta_dpi.png"

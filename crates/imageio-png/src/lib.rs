@@ -92,6 +92,7 @@
 //!
 //! Keys, when the file has them: `bit_depth` (int), `color_type` (`"gray"`, `"gray_alpha"`,
 //! `"rgb"`, `"rgba"`, `"palette"`), `interlaced` (bool), `gamma` (float, `gAMA / 100000` like
+//! Pillow), `chromaticity` (the eight `cHRM` values / 100000, white x, y, red, green, blue, like
 //! Pillow), `srgb` (rendering intent, int), `dpi` (`[x, y]` floats = pixels per metre × 0.0254,
 //! exactly Pillow's numbers, when the `pHYs` unit is the metre) or `aspect` (`[x, y]` when the
 //! unit is unknown), `icc_profile` (bytes), `text` (a map keyword → text from every `tEXt`,

@@ -543,6 +543,14 @@ impl Plugin for PngReader<'_> {
             // Pillow: i32 / 100000.0.
             m.insert("gamma".into(), Value::Float(gamma_exact(&g)));
         }
+        if let Some(c) = &info.chrm_chunk {
+            // Pillow: the eight cHRM values / 100000 (white x, y, red x, y, green x, y, blue x, y).
+            let v = [
+                c.white.0, c.white.1, c.red.0, c.red.1, c.green.0, c.green.1, c.blue.0, c.blue.1,
+            ];
+            let floats = v.iter().map(|x| Value::Float(gamma_exact(x))).collect();
+            m.insert("chromaticity".into(), Value::List(floats));
+        }
         if let Some(s) = info.srgb {
             m.insert("srgb".into(), Value::Int(s as i64));
         }
@@ -629,6 +637,7 @@ impl Plugin for PngReader<'_> {
     }
 }
 
+/// A PNG fixed-point value (gAMA, cHRM) as Pillow gives it: `value / 100000`.
 fn gamma_exact(g: &png::ScaledFloat) -> f64 {
     g.into_scaled() as f64 / 100_000.0
 }

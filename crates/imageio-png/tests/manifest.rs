@@ -105,6 +105,14 @@ fn every_manifest_case_matches() {
             }
             checked_meta += 1;
         }
+        if let Some(c) = case.get("chromaticity").and_then(J::as_array) {
+            let want: Vec<f64> = c.iter().map(|x| x.as_f64().unwrap()).collect();
+            let got = meta.get("chromaticity").map(floats).unwrap_or_default();
+            if got != want {
+                failures.push(format!("{label}: chromaticity {got:?} != {want:?}"));
+            }
+            checked_meta += 1;
+        }
         if let Some(s) = case.get("srgb").and_then(J::as_i64) {
             if meta.get("srgb").and_then(Value::as_int) != Some(s) {
                 failures.push(format!("{label}: srgb {:?} != {s}", meta.get("srgb")));
