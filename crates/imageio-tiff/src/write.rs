@@ -1002,6 +1002,12 @@ impl TiffWriter {
         if photometric == 5 && planar.is_none() {
             planar = Some(1);
         }
+        // One-sample photometrics (gray, palette) with `extrasamples`: like tifffile, the last
+        // axis holds the contiguous samples (e.g. gray + alpha (H, W, 2)).
+        let extras_given = o.get_list("extrasamples").is_some_and(|l| !l.is_empty());
+        if matches!(photometric, 0 | 1 | 3) && planar.is_none() && extras_given && ndim >= 3 {
+            planar = Some(1);
+        }
         // YCbCr: three samples, contiguous or separate like tifffile decides
         if photometric == 6 && planar.is_none() && ndim >= 3 {
             let sep = if flag("volumetric") && ndim >= 4 {
@@ -1521,7 +1527,7 @@ impl TiffWriter {
             }
             ex.resize(extra_count, *ex.last().unwrap_or(&0));
             base.push(self.tag_u(&f, 338, 3, &ex));
-        } else if o.contains("extrasamples") {
+        } else if o.get_list("extrasamples").is_some_and(|l| !l.is_empty()) {
             return Err(Error::invalid_argument(
                 "extrasamples given but the data have no extra samples",
             ));

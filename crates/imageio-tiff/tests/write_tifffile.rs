@@ -291,6 +291,30 @@ fn cases() -> Vec<Case> {
     );
     c.checks = vec![("/page0/extrasamples", J::from(vec![2]))];
     v.push(c);
+    // gray + alpha: with extrasamples tifffile takes the last axis as contiguous samples
+    let mut c = case(
+        "gray_alpha",
+        arr(DType::U8, &[9, 11, 2], 31),
+        o(&[
+            ("photometric", "minisblack".into()),
+            ("extrasamples", Value::List(vec!["unassalpha".into()])),
+        ]),
+    );
+    c.checks = vec![
+        ("/page0/photometric", J::from(1)),
+        ("/page0/extrasamples", J::from(vec![2])),
+    ];
+    v.push(c);
+    let mut c = case(
+        "gray_alpha_u16_default_photometric",
+        arr(DType::U16, &[7, 5, 2], 32),
+        o(&[("extrasamples", Value::List(vec!["assocalpha".into()]))]),
+    );
+    c.checks = vec![
+        ("/page0/photometric", J::from(1)),
+        ("/page0/extrasamples", J::from(vec![1])),
+    ];
+    v.push(c);
     let mut c = case(
         "cmyk",
         arr(DType::U8, &[9, 11, 4], 13),
