@@ -1517,6 +1517,9 @@ impl TiffWriter {
                         )),
                     })
                     .collect::<Result<_>>()?,
+                // tifffile's default: RGB + one extra sample is unassociated alpha (what Pillow
+                // and viewers take as RGBA), anything else unspecified
+                None if photometric == 2 && extra_count == 1 => vec![2],
                 None => vec![0],
             };
             if ex.len() > extra_count {

@@ -291,6 +291,25 @@ fn cases() -> Vec<Case> {
     );
     c.checks = vec![("/page0/extrasamples", J::from(vec![2]))];
     v.push(c);
+    // RGB + one extra sample without `extrasamples`: tifffile's default is unassociated alpha
+    // (Pillow and viewers ignore an "unspecified" fourth sample: the alpha would be lost)
+    let mut c = case(
+        "rgba_default_extrasamples",
+        arr(DType::U8, &[9, 11, 4], 33),
+        Options::new(),
+    );
+    c.checks = vec![
+        ("/page0/photometric", J::from(2)),
+        ("/page0/extrasamples", J::from(vec![2])),
+    ];
+    v.push(c);
+    let mut c = case(
+        "rgb_two_extra_default",
+        arr(DType::U16, &[5, 6, 5], 34),
+        o(&[("photometric", "rgb".into())]),
+    );
+    c.checks = vec![("/page0/extrasamples", J::from(vec![0, 0]))];
+    v.push(c);
     // gray + alpha: with extrasamples tifffile takes the last axis as contiguous samples
     let mut c = case(
         "gray_alpha",
