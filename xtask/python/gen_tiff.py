@@ -238,6 +238,51 @@ def ome_multifile(g):
           props={"axes": "TCYX"}, meta={"is_ome": True})
 
 
+def rename_tag(path, code, new_code):
+    """Give tag `code` of the first IFD (classic little-endian TIFF) the unknown code `new_code`
+    (a file without that tag; IFD order stays sorted when new_code is larger than the rest)."""
+    import struct
+
+    raw = bytearray(open(path, "rb").read())
+    assert raw[:4] == b"II*\0"
+    ifd = struct.unpack("<I", raw[4:8])[0]
+    (n,) = struct.unpack("<H", raw[ifd:ifd + 2])
+    for i in range(n):
+        e = ifd + 2 + 12 * i
+        if struct.unpack("<H", raw[e:e + 2])[0] == code:
+            raw[e:e + 2] = struct.pack("<H", new_code)
+    # keep the entries sorted by code
+    entries = sorted((bytes(raw[ifd + 2 + 12 * i: ifd + 14 + 12 * i]) for i in range(n)),
+                     key=lambda b: struct.unpack("<H", b[:2])[0])
+    raw[ifd + 2: ifd + 2 + 12 * n] = b"".join(entries)
+    open(path, "wb").write(bytes(raw))
+
+
+def missing_bytecounts_cases(g):
+    """Uncompressed pages without StripByteCounts/TileByteCounts (tifffile and libtiff take each
+    segment as exactly its pixels)."""
+    from PIL import Image
+
+    a = data((13, 19), "uint8", 41)
+    for name, arr, kw, code, expect_from in (
+        ("no_stripbytecounts.tif", a, {}, 279, "tifffile"),
+        # tifffile takes the whole image for the first tile's size and fails; Pillow/libtiff read it
+        ("no_tilebytecounts.tif", a, dict(tile=(16, 16)), 325, "pillow"),
+        # tifffile reads only the first strip here (the rest zero-filled); Pillow/libtiff read all
+        ("no_stripbytecounts_strips.tif", a, dict(rowsperstrip=5), 279, "pillow"),
+    ):
+        path = os.path.join(g.out, name)
+        tifffile.imwrite(path, arr, metadata=None, software=False, **kw)
+        rename_tag(path, code, 65000)
+        if expect_from == "tifffile":
+            got = tifffile.imread(path)
+        else:
+            got = np.asarray(Image.open(path))
+        assert np.array_equal(got, arr), name
+        g.add(name, arr, index=0, expect_from=expect_from,
+              note=f"uncompressed, tag {code} missing (renamed to 65000): segments hold exactly their pixels")
+
+
 def pillow_cases(g):
     """TIFFs written by Pillow with its compressions; expected values from tifffile."""
     from PIL import Image
@@ -418,6 +463,7 @@ def main():
 
     # Files written by Pillow (libtiff underneath): what most users' TIFFs come from
     pillow_cases(g)
+    missing_bytecounts_cases(g)
 
     # metadata case (upstream test_metadata_reading)
     g.write("meta.tif", [(data((2, 3, 10, 10), "uint8"), {})], description="shape=(2,3,10,10)", software="tifffile.py",

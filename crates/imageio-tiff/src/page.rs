@@ -177,7 +177,7 @@ impl Page {
         } else {
             (vec![height, width, spp], "YXS")
         };
-        Ok(Page {
+        let mut page = Page {
             ifd,
             width,
             height,
@@ -199,7 +199,42 @@ impl Page {
             dtype,
             shape,
             axes: axes.to_owned(),
-        })
+        };
+        if page.counts.is_empty() && page.compression == 1 && !page.offsets.is_empty() {
+            // No (or an empty) StripByteCounts/TileByteCounts on uncompressed data: every
+            // segment holds exactly its pixels, as tifffile and libtiff assume.
+            page.counts = page.uncompressed_counts();
+        }
+        Ok(page)
+    }
+
+    /// The byte count of every strip or tile of an uncompressed page.
+    fn uncompressed_counts(&self) -> Vec<u64> {
+        let (planes, seg_spp) = self.planes_and_samples();
+        let bits = |w: usize| (w as u64).saturating_mul((seg_spp as u64) * self.bps as u64);
+        let n = self.offsets.len();
+        match self.tile {
+            None => {
+                let row = bits(self.width).div_ceil(8);
+                let rows = self.depth.saturating_mul(self.height) as u64;
+                let rps = self.rows_per_strip as u64;
+                let strips =
+                    (0..rows.div_ceil(rps)).map(|s| row.saturating_mul(rps.min(rows - s * rps)));
+                let per_plane: Vec<u64> = strips.collect();
+                per_plane
+                    .iter()
+                    .copied()
+                    .cycle()
+                    .take(n.min(per_plane.len() * planes))
+                    .collect()
+            }
+            Some((td, tl, tw)) => {
+                let tile = bits(tw)
+                    .div_ceil(8)
+                    .saturating_mul((tl as u64).saturating_mul(td as u64));
+                vec![tile; n]
+            }
+        }
     }
 
     /// Number of elements in the page.
