@@ -312,6 +312,23 @@ def pillow_cases(g):
         with tifffile.TiffFile(path) as tf:
             g.add(name, tf.series[0].asarray(), index=0, note=f"written by Pillow, mode {im.mode}, compression {comp}")
 
+    # CCITT bilevel (what scanners and Pillow's group3/group4 write), also with FillOrder 2 and
+    # several strips; tifffile (imagecodecs) and Pillow read the same pixels
+    bits = np.kron(r.integers(0, 2, (9, 11)), np.ones((5, 7), np.uint8)).astype(bool)
+    bits[::3, ::2] ^= True
+    bits[:, -3:] = True
+    im = Image.fromarray(bits)
+    for name, kw in (("pillow_group4.tif", dict(compression="group4")),
+                     ("pillow_group3.tif", dict(compression="group3")),
+                     ("pillow_group4_fillorder2.tif", dict(compression="group4", tiffinfo={266: 2})),
+                     ("pillow_group3_fillorder2_strips.tif", dict(compression="group3", tiffinfo={266: 2, 278: 8}))):
+        path = os.path.join(g.out, name)
+        im.save(path, **kw)
+        with tifffile.TiffFile(path) as tf:
+            got = tf.series[0].asarray()
+        assert np.array_equal(got, bits) and np.array_equal(np.asarray(Image.open(path)), bits), name
+        g.add(name, got, index=0, note=f"1-bit written by Pillow with {kw}")
+
 
 def main():
     ap = argparse.ArgumentParser()

@@ -15,6 +15,76 @@ pub(crate) fn decompress(compression: u16, src: &[u8], out: &mut [u8]) -> Result
     }
 }
 
+/// CCITT Group 4 (T.6, compression 4) or 1-D Group 3 (T.4, compression 3) bilevel data of
+/// `rows` rows of `width` pixels into packed rows (MSB first; a pixel is 1 where the fax run is
+/// black): the stored sample values libtiff decodes, which tifffile returns as they are.
+/// `out` must be zeroed.
+pub(crate) fn ccitt(
+    compression: u16,
+    t4options: u64,
+    src: &[u8],
+    width: usize,
+    rows: usize,
+    out: &mut [u8],
+) -> Result<()> {
+    let srow = width.div_ceil(8);
+    let w = u32::try_from(width).map_err(|_| Error::decoding("CCITT image too wide"))?;
+    let h = u32::try_from(rows).map_err(|_| Error::decoding("CCITT strip too high"))?;
+    if out.len() < srow * rows {
+        return Err(Error::decoding("internal: CCITT output too small"));
+    }
+    let mut y = 0usize;
+    let mut put = |transitions: &[u32]| {
+        if y >= rows {
+            return;
+        }
+        let row = &mut out[y * srow..][..srow];
+        for (x, c) in fax::decoder::pels(transitions, w).enumerate() {
+            if c == fax::Color::Black {
+                row[x / 8] |= 0x80 >> (x % 8);
+            }
+        }
+        y += 1;
+    };
+    let done = match compression {
+        4 => fax::decoder::decode_g4(src.iter().copied(), w, Some(h), &mut put).is_some(),
+        3 if t4options & 1 == 0 => {
+            // TIFF's Group 3: an EOL before every row, no RTC at the end (so the last row is
+            // followed by no EOL, which `fax::decoder::decode_g3` takes as an error)
+            let reader = src.iter().map(|&b| Ok::<u8, std::convert::Infallible>(b));
+            let mut dec = fax::decoder::Group3Decoder::new(reader)
+                .map_err(|_| Error::decoding("corrupt CCITT Group 3 data (no EOL)"))?;
+            let mut ok = true;
+            for r in 0..rows {
+                match dec.advance() {
+                    Ok(_) => put(dec.transitions()),
+                    // a complete last row (its runs reach the width), then the end of the data
+                    Err(_) if r + 1 == rows && dec.transitions().last() == Some(&w) => {
+                        put(dec.transitions())
+                    }
+                    Err(_) => {
+                        ok = false;
+                        break;
+                    }
+                }
+            }
+            ok
+        }
+        3 => {
+            return Err(Error::decoding(
+                "2-D CCITT Group 3 data (T4Options bit 0) are not supported",
+            ));
+        }
+        c => return Err(Error::decoding(format!("compression {c} is not CCITT"))),
+    };
+    if !done || y < rows {
+        return Err(Error::decoding(format!(
+            "corrupt CCITT data (decoded {y} of {rows} rows)"
+        )));
+    }
+    Ok(())
+}
+
 #[cfg(feature = "libdeflate")]
 thread_local! {
     static INFLATE: std::cell::RefCell<libdeflater::Decompressor> =

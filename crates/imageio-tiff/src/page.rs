@@ -31,6 +31,7 @@ pub(crate) mod tag {
     pub const TILE_LENGTH: u16 = 323;
     pub const TILE_OFFSETS: u16 = 324;
     pub const TILE_BYTE_COUNTS: u16 = 325;
+    pub const T4_OPTIONS: u16 = 292;
     pub const SUB_IFDS: u16 = 330;
     pub const EXTRA_SAMPLES: u16 = 338;
     pub const SAMPLE_FORMAT: u16 = 339;
@@ -459,12 +460,17 @@ impl<'p> SegCtx<'p> {
         };
         if !matches!(
             page.compression,
-            1 | 5 | 6 | 7 | 8 | 32946 | 32773 | 50000 | 34926
+            1 | 3 | 4 | 5 | 6 | 7 | 8 | 32946 | 32773 | 50000 | 34926
         ) {
             return Err(Error::decoding(format!(
                 "compression {} is not supported",
                 page.compression
             )));
+        }
+        if matches!(page.compression, 3 | 4) && (page.bps != 1 || seg_spp != 1) {
+            return Err(Error::decoding(
+                "CCITT compression needs 1-bit samples, one per pixel",
+            ));
         }
         if page.predictor == 2 && store_bytes == 0 {
             return Err(Error::decoding(
@@ -574,6 +580,14 @@ impl<'p> SegCtx<'p> {
                 )));
             }
             data.read_at(offset, &mut buf)?;
+        } else if matches!(page.compression, 3 | 4) {
+            // FillOrder 2 applies to the coded bits (tifffile reverses the segment first)
+            let mut comp = data.read_vec(offset, count)?;
+            if page.fill_order == 2 {
+                comp.iter_mut().for_each(|b| *b = b.reverse_bits());
+            }
+            let t4 = page.ifd.uint(tag::T4_OPTIONS).unwrap_or(0);
+            codecs::ccitt(page.compression, t4, &comp, width, rows, &mut buf)?;
         } else {
             let comp = data.read_vec(offset, count)?;
             codecs::decompress(page.compression, &comp, &mut buf)?;
@@ -629,7 +643,8 @@ impl<'p> SegCtx<'p> {
             }
             let osz = page.dtype.size();
             let bits = page.bps as usize;
-            let rev = page.fill_order == 2;
+            // CCITT data were bit-reversed before decoding
+            let rev = page.fill_order == 2 && !matches!(page.compression, 3 | 4);
             let mut bitpos = 0usize;
             for i in 0..n {
                 let mut v: u64 = 0;
