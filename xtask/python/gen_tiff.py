@@ -329,6 +329,27 @@ def pillow_cases(g):
         assert np.array_equal(got, bits) and np.array_equal(np.asarray(Image.open(path)), bits), name
         g.add(name, got, index=0, note=f"1-bit written by Pillow with {kw}")
 
+    # FillOrder 2 (LSB first): libtiff and tifffile reverse the stored bytes before decompressing
+    from PIL import TiffImagePlugin
+
+    gray = smooth((21, 30), "uint8", 6)
+    for name, arr, comp in (("pillow_fillorder2_lzw_1bit.tif", bits, "tiff_lzw"),
+                            ("pillow_fillorder2_deflate_1bit.tif", bits, "tiff_adobe_deflate"),
+                            ("pillow_fillorder2_packbits_1bit.tif", bits, "packbits"),
+                            ("pillow_fillorder2_lzw.tif", gray, "tiff_lzw"),
+                            ("pillow_fillorder2_none.tif", gray, None)):
+        path = os.path.join(g.out, name)
+        TiffImagePlugin.WRITE_LIBTIFF = True
+        try:
+            Image.fromarray(arr).save(path, compression=comp, tiffinfo={266: 2})
+        finally:
+            TiffImagePlugin.WRITE_LIBTIFF = False
+        with tifffile.TiffFile(path) as tf:
+            assert tf.pages[0].fillorder == 2, name
+            got = tf.series[0].asarray()
+        assert np.array_equal(got, arr) and np.array_equal(np.asarray(Image.open(path)), arr), name
+        g.add(name, got, index=0, note=f"written by Pillow (libtiff) with FillOrder 2, compression {comp}")
+
 
 def main():
     ap = argparse.ArgumentParser()

@@ -298,6 +298,7 @@ impl Page {
             || self.bps as usize != self.dtype.size() * 8
             || (self.sample_format == 3 && self.bps == 16)
             || matches!(self.photometric, 6)
+            || self.fill_order == 2
         {
             return None;
         }
@@ -554,6 +555,14 @@ impl<'p> SegCtx<'p> {
             dst[..n].copy_from_slice(&dec[..n]);
             return Ok(());
         }
+        // FillOrder 2 (LSB first) applies to the stored bytes, before any decompression, as in
+        // libtiff and tifffile (JPEG excepted, handled above)
+        let reversed = |mut v: Vec<u8>| {
+            if page.fill_order == 2 {
+                v.iter_mut().for_each(|b| *b = b.reverse_bits());
+            }
+            v
+        };
         if self.identity() {
             // stored == output layout: decode straight into the destination
             let n = expect.min(dst.len());
@@ -565,8 +574,11 @@ impl<'p> SegCtx<'p> {
                     )));
                 }
                 data.read_at(offset, d)?;
+                if page.fill_order == 2 {
+                    d.iter_mut().for_each(|b| *b = b.reverse_bits());
+                }
             } else {
-                let comp = data.read_vec(offset, count)?;
+                let comp = reversed(data.read_vec(offset, count)?);
                 codecs::decompress(page.compression, &comp, d)?;
             }
             self.postprocess(d, srow);
@@ -580,16 +592,15 @@ impl<'p> SegCtx<'p> {
                 )));
             }
             data.read_at(offset, &mut buf)?;
-        } else if matches!(page.compression, 3 | 4) {
-            // FillOrder 2 applies to the coded bits (tifffile reverses the segment first)
-            let mut comp = data.read_vec(offset, count)?;
             if page.fill_order == 2 {
-                comp.iter_mut().for_each(|b| *b = b.reverse_bits());
+                buf.iter_mut().for_each(|b| *b = b.reverse_bits());
             }
+        } else if matches!(page.compression, 3 | 4) {
+            let comp = reversed(data.read_vec(offset, count)?);
             let t4 = page.ifd.uint(tag::T4_OPTIONS).unwrap_or(0);
             codecs::ccitt(page.compression, t4, &comp, width, rows, &mut buf)?;
         } else {
-            let comp = data.read_vec(offset, count)?;
+            let comp = reversed(data.read_vec(offset, count)?);
             codecs::decompress(page.compression, &comp, &mut buf)?;
         }
         if self.store_bytes > 0 {
@@ -643,16 +654,12 @@ impl<'p> SegCtx<'p> {
             }
             let osz = page.dtype.size();
             let bits = page.bps as usize;
-            // CCITT data were bit-reversed before decoding
-            let rev = page.fill_order == 2 && !matches!(page.compression, 3 | 4);
+            // (FillOrder 2 was undone on the stored bytes before decompression)
             let mut bitpos = 0usize;
             for i in 0..n {
                 let mut v: u64 = 0;
                 for _ in 0..bits {
-                    let mut byte = s[bitpos / 8];
-                    if rev {
-                        byte = byte.reverse_bits();
-                    }
+                    let byte = s[bitpos / 8];
                     v = (v << 1) | ((byte >> (7 - bitpos % 8)) & 1) as u64;
                     bitpos += 1;
                 }
