@@ -65,9 +65,10 @@
 //!   zlib-rs for streams it refuses, e.g. truncated
 //!   ones, which keep what decodes like libtiff), PackBits, JPEG with
 //!   JPEGTables (zune-jpeg; 12-bit: libjpeg-turbo, feature `turbo`), zstd (ruzstd, pure
-//!   Rust), CCITT Group 4 and 1-D Group 3 bilevel data (the `fax` crate; FillOrder 2 applied
-//!   to the coded bits like tifffile; 2-D Group 3 and CCITT RLE (compression 2) are errors);
-//!   predictors 2 and 3, both byte orders.
+//!   Rust), CCITT Group 4 and 1-D Group 3 bilevel data (the `fax` crate; 2-D Group 3 and
+//!   CCITT RLE (compression 2) are errors); predictors 2 and 3, both byte orders. FillOrder 2
+//!   (LSB first) reverses the bits of the stored bytes before decompression, like libtiff and
+//!   tifffile (not for JPEG, as tifffile).
 //! * Performance: uncompressed data are read straight into the output array: a series whose
 //!   pages hold exactly the output bytes is read with one `pread` per run of adjacent pages
 //!   (runs split across rayon's threads, no per-page work), other uncompressed strips one
