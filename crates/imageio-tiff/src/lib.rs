@@ -315,10 +315,10 @@ pub const WRITE_OPTIONS: &[O] = &[
     ),
     O::new(
         "photometric",
-        K::Str,
+        K::Any,
         "minisblack, miniswhite, rgb, palette, separated, ycbcr (or the number)",
     ),
-    O::new("planarconfig", K::Str, "contig or separate (or 1/2)"),
+    O::new("planarconfig", K::Any, "contig or separate (or 1/2)"),
     O::new(
         "extrasamples",
         K::List,
@@ -342,7 +342,7 @@ pub const WRITE_OPTIONS: &[O] = &[
     ),
     O::new(
         "compression",
-        K::Str,
+        K::Any,
         "none, lzw, zlib/deflate/adobe_deflate, zstd, packbits (or the TIFF code)",
     ),
     O::new(

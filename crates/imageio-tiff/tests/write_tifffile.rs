@@ -291,6 +291,22 @@ fn cases() -> Vec<Case> {
     );
     c.checks = vec![("/page0/extrasamples", J::from(vec![2]))];
     v.push(c);
+    // the documented numeric forms: TIFF codes as integers (tifffile accepts them too)
+    let mut c = case(
+        "numeric_codes",
+        arr(DType::U16, &[3, 9, 11], 35),
+        o(&[
+            ("compression", 8.into()),
+            ("photometric", 2.into()),
+            ("planarconfig", 2.into()),
+        ]),
+    );
+    c.checks = vec![
+        ("/page0/compression", J::from(8)),
+        ("/page0/photometric", J::from(2)),
+        ("/page0/planarconfig", J::from(2)),
+    ];
+    v.push(c);
     // RGB + one extra sample without `extrasamples`: tifffile's default is unassociated alpha
     // (Pillow and viewers ignore an "unspecified" fourth sample: the alpha would be lost)
     let mut c = case(
