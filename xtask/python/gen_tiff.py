@@ -457,6 +457,16 @@ def main():
             + [(data((7, 5), "uint16", 9), {"metadata": None})], note="no metadata: generic series")
     with tifffile.TiffFile(os.path.join(g.out, "generic_pages.tif")) as tf:
         g.add("generic_pages.tif", tf.pages[3].asarray(), index="all", options={"page": 3}, note="flat page 3")
+    # generic series group pages by tifffile's page.hash: storage (compression, rows per strip,
+    # predictor) splits pages of one shape into several series; equal pages need not be adjacent
+    storage = [dict(compression=None), dict(compression="zlib"), dict(compression="zlib"),
+               dict(compression=None), dict(compression="zlib", rowsperstrip=4),
+               dict(compression="zlib", predictor=True), dict(compression="lzw")]
+    g.write("generic_storage.tif", [(data((10, 12), "uint8", 50 + i), {"metadata": None, **kw})
+                                    for i, kw in enumerate(storage)],
+            note="no metadata, pages differing in storage: generic series by tifffile's page.hash")
+    with tifffile.TiffFile(os.path.join(g.out, "generic_storage.tif")) as tf:
+        assert [len(s.pages) for s in tf.series] == [2, 2, 1, 1, 1], [len(s.pages) for s in tf.series]
     g.write("stack_all.tif", [(data((6, 7), "int16", i), {}) for i in range(3)], note="equal series")
     with tifffile.TiffFile(os.path.join(g.out, "stack_all.tif")) as tf:
         g.add("stack_all.tif", np.stack([s.asarray() for s in tf.series]), index="all", note="all series stacked")

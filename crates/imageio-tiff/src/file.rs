@@ -640,7 +640,7 @@ impl<'a> TiffFile<'a> {
             }
             match groups
                 .iter_mut()
-                .find(|(k, _)| self.pages[*k].key() == p.key())
+                .find(|(k, _)| self.pages[*k].generic_key() == p.generic_key())
             {
                 Some((_, v)) => v.push(i),
                 None => groups.push((i, vec![i])),

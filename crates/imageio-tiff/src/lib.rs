@@ -34,8 +34,9 @@
 //!   like tifffile),
 //!   ImageJ hyperstacks (`images=`, `channels=`, `slices=`, `frames=` → T, Z, C, Y, X[, S]
 //!   without singleton axes, virtual/contiguous stacks included), else tifffile's generic
-//!   series (pages grouped by shape and type). The manifest test checks shapes, dtypes and
-//!   pixels against tifffile for every kind.
+//!   series (pages grouped like tifffile's `page.hash`: shape, sample type and storage —
+//!   compression, rows per strip, tiles, predictor, fill order, extra samples). The manifest
+//!   test checks shapes, dtypes and pixels against tifffile for every kind.
 //! * Options: `page` (one page: of the selected series, or with `Index::All` a flat page of the
 //!   file, as upstream), `key` (alias of `page`; both together are an error, as upstream),
 //!   `series` (alias of `index`; both together are an error), `level` (SubIFD pyramid level),

@@ -260,6 +260,46 @@ impl Page {
         )
     }
 
+    /// Key that groups pages into tifffile's generic series: tifffile's `page.hash` (shape and
+    /// sample type plus rows per strip, tile shape, fill order, predictor, compression, extra
+    /// samples and photometric), so pages that differ in storage alone are separate series.
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn generic_key(
+        &self,
+    ) -> (
+        (Vec<usize>, DType, u16, u16, u32, u16),
+        (
+            usize,
+            Option<(usize, usize, usize)>,
+            u16,
+            u16,
+            u16,
+            Vec<u64>,
+        ),
+    ) {
+        let rps = if self.tile.is_some() {
+            0
+        } else {
+            self.rows_per_strip.min(self.height)
+        };
+        let extra = self
+            .ifd
+            .get(tag::EXTRA_SAMPLES)
+            .and_then(|t| t.uints())
+            .unwrap_or_default();
+        (
+            self.key(),
+            (
+                rps,
+                self.tile,
+                self.fill_order,
+                self.predictor,
+                self.compression,
+                extra,
+            ),
+        )
+    }
+
     /// Planes stored separately, samples interleaved in a segment.
     fn planes_and_samples(&self) -> (usize, usize) {
         if self.planar == 2 {
