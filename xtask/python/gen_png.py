@@ -587,6 +587,26 @@ class Generator:
                       "RGB8 + tRNS, Adam7 -> RGBA uint8 (pypng)",
                       greyscale=False, alpha=False, bitdepth=8, transparent=(1, 2, 3), interlace=True)
 
+        # tRNS values out of range for the bit depth (high byte set; the specification forbids
+        # it, libpng warns and keeps the value): no sample can equal it, every pixel is opaque
+        for name, ct_kw, trns_body, chunk_trns in (
+                ("gray_8bit_trns_out_of_range.png", dict(greyscale=True), 5, b"\x01\x05"),
+                ("rgb_8bit_trns_out_of_range.png", dict(greyscale=False), (10, 200, 30),
+                 b"\x01\x0a\x00\xc8\x00\x1e")):
+            rng = rng_for(name)
+            planes = 1 if ct_kw["greyscale"] else 3
+            smp = make_samples(rng, 7, 9, planes, 255)
+            smp[1, :3] = trns_body
+            data = pypng_encode(smp, alpha=False, bitdepth=8, transparent=trns_body, **ct_kw)
+            data = assemble([(t, chunk_trns if t == b"tRNS" else b) for t, b in iter_chunks(data)])
+            path = self.write_bytes(name, data)
+            full = struct.unpack(">%dH" % (len(chunk_trns) // 2), chunk_trns)
+            exp = expect_gray(smp, 8, full[0]) if planes == 1 else expect_rgb(smp, 8, full)
+            assert (exp[..., -1] == 255).all()
+            self.add_still(name, path, exp, f"8-bit {'gray' if planes == 1 else 'RGB'} with tRNS "
+                           f"{chunk_trns.hex()} (high byte set, out of range): alpha channel, every pixel "
+                           "opaque (the low byte alone must not make matching pixels transparent)")
+
     def metadata_cases(self):
         # gAMA (pypng writes it)
         name = "meta_gamma.png"

@@ -94,7 +94,17 @@ impl<'a> PngReader<'a> {
         let rotate = req.options.get_bool("rotate").unwrap_or(false);
         let reader = new_reader(&source, png_limits)?;
         let info = reader.info();
-        let layout = Layout::new(info, indices)?;
+        // The png crate keeps only the low byte of a gray/RGB tRNS value below 16 bits; a value
+        // with its high byte set (out of range) must match no sample, so read the raw chunk.
+        let raw_trns = match info.color_type {
+            ColorType::Grayscale | ColorType::Rgb
+                if info.trns.is_some() && info.bit_depth != png::BitDepth::Sixteen =>
+            {
+                raw_trns(&source)
+            }
+            _ => None,
+        };
+        let layout = Layout::new(info, indices, raw_trns.as_deref())?;
         let (animated, n_frames, loop_count) = match &info.animation_control {
             Some(ac) => {
                 let extra = usize::from(info.frame_control.is_none());
@@ -284,6 +294,31 @@ impl<'a> PngReader<'a> {
         let _ = reader.finish();
         Ok((fctls, reader.info().clone()))
     }
+}
+
+/// The body of the `tRNS` chunk before the image data, read from the chunk headers (no pixel
+/// data is decompressed); `None` when absent or unreadable.
+fn raw_trns(source: &Source<'_>) -> Option<Vec<u8>> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut r = source.reader().ok()?;
+    r.seek(SeekFrom::Start(8)).ok()?;
+    for _ in 0..100_000 {
+        let mut head = [0u8; 8];
+        r.read_exact(&mut head).ok()?;
+        let len = u32::from_be_bytes([head[0], head[1], head[2], head[3]]);
+        match &head[4..] {
+            b"tRNS" if len <= 6 => {
+                let mut body = vec![0u8; len as usize];
+                r.read_exact(&mut body).ok()?;
+                return Some(body);
+            }
+            b"IDAT" | b"IEND" => return None,
+            _ => {
+                r.seek(SeekFrom::Current(i64::from(len) + 4)).ok()?;
+            }
+        }
+    }
+    None
 }
 
 fn new_reader<'a>(

@@ -57,7 +57,13 @@ pub(crate) struct Layout {
 }
 
 impl Layout {
-    pub(crate) fn new(info: &png::Info<'_>, indices: bool) -> Result<Layout> {
+    /// `raw_trns`: the `tRNS` chunk as stored (gray and RGB below 16 bits: the png crate keeps
+    /// only the low bytes, so an out-of-range value would match the wrong samples).
+    pub(crate) fn new(
+        info: &png::Info<'_>,
+        indices: bool,
+        raw_trns: Option<&[u8]>,
+    ) -> Result<Layout> {
         let depth = info.bit_depth as u8;
         let color = info.color_type;
         let trns = info.trns.as_deref();
@@ -78,6 +84,9 @@ impl Layout {
             ColorType::Grayscale => {
                 // The png crate keeps 2 bytes for 16-bit images and the low byte otherwise.
                 layout.trns_gray = match (trns, depth) {
+                    (Some(_), _) if raw_trns.is_some_and(|r| r.len() >= 2) => {
+                        raw_trns.map(|r| be16(r, 0))
+                    }
                     (Some(t), 16) if t.len() >= 2 => Some(be16(t, 0)),
                     (Some(t), _) if !t.is_empty() => Some(t[0] as u16),
                     _ => None,
@@ -90,6 +99,9 @@ impl Layout {
             ColorType::GrayscaleAlpha => layout.channels = 2,
             ColorType::Rgb => {
                 layout.trns_rgb = match (trns, depth) {
+                    (Some(_), _) if raw_trns.is_some_and(|r| r.len() >= 6) => {
+                        raw_trns.map(|r| [be16(r, 0), be16(r, 1), be16(r, 2)])
+                    }
                     (Some(t), 16) if t.len() >= 6 => Some([be16(t, 0), be16(t, 1), be16(t, 2)]),
                     (Some(t), _) if t.len() >= 3 => Some([t[0] as u16, t[1] as u16, t[2] as u16]),
                     _ => None,
