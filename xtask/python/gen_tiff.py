@@ -283,6 +283,24 @@ def missing_bytecounts_cases(g):
               note=f"uncompressed, tag {code} missing (renamed to 65000): segments hold exactly their pixels")
 
 
+def text_encoding_cases(g):
+    """ASCII tags holding non-ASCII bytes: UTF-8, and Windows-1252 as older software writes it
+    (tifffile decodes both)."""
+    for name, desc in (("desc_utf8.tif", "Grüße ✓".encode()), ("desc_cp1252.tif", b"Caf\xe9 \x80 \x99 \xa9")):
+        path = os.path.join(g.out, name)
+        a = data((5, 6), "uint8", 60)
+        tifffile.imwrite(path, a, description=b"x" * len(desc), metadata=None, software=False)
+        raw = bytearray(open(path, "rb").read())
+        i = raw.find(b"x" * len(desc))
+        raw[i:i + len(desc)] = desc
+        open(path, "wb").write(bytes(raw))
+        with tifffile.TiffFile(path) as tf:
+            text = tf.pages[0].description
+        assert text and "x" not in text, text
+        g.add(name, a, index=0, note=f"ImageDescription bytes {desc!r}: tifffile reads {text!r}",
+              meta={"description": text})
+
+
 def pillow_cases(g):
     """TIFFs written by Pillow with its compressions; expected values from tifffile."""
     from PIL import Image
@@ -512,6 +530,7 @@ def main():
     # Files written by Pillow (libtiff underneath): what most users' TIFFs come from
     pillow_cases(g)
     missing_bytecounts_cases(g)
+    text_encoding_cases(g)
 
     # metadata case (upstream test_metadata_reading)
     g.write("meta.tif", [(data((2, 3, 10, 10), "uint8"), {})], description="shape=(2,3,10,10)", software="tifffile.py",

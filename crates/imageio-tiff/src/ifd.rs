@@ -223,7 +223,7 @@ impl Tag {
     pub(crate) fn text(&self) -> Option<String> {
         match &self.val {
             TagVal::Ascii(s) => Some(s.clone()),
-            TagVal::Bytes(b) => Some(String::from_utf8_lossy(b).trim_end_matches('\0').to_owned()),
+            TagVal::Bytes(b) => Some(decode_text(b).trim_end_matches('\0').to_owned()),
             _ => None,
         }
     }
@@ -246,6 +246,29 @@ impl Ifd {
     }
 }
 
+/// Text of an ASCII tag like tifffile's `bytes2str`: UTF-8 when valid, else Windows-1252 (what
+/// older software writes for "Café" or "©"), else Latin-1 (tifffile gives bytes there).
+pub(crate) fn decode_text(b: &[u8]) -> String {
+    if let Ok(s) = std::str::from_utf8(b) {
+        return s.to_owned();
+    }
+    const CP1252: [u16; 32] = [
+        0x20AC, 0, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039,
+        0x0152, 0, 0x017D, 0, 0, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC,
+        0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178,
+    ];
+    let cp = |c: u8| match c {
+        0x80..=0x9F => {
+            char::from_u32(u32::from(CP1252[usize::from(c - 0x80)])).filter(|&ch| ch != '\0')
+        }
+        _ => Some(char::from(c)),
+    };
+    match b.iter().map(|&c| cp(c)).collect::<Option<String>>() {
+        Some(s) => s,
+        None => b.iter().map(|&c| char::from(c)).collect(),
+    }
+}
+
 fn type_size(t: u16) -> Option<u64> {
     Some(match t {
         1 | 2 | 6 | 7 => 1,
@@ -262,7 +285,7 @@ fn decode_value(f: &Format, dtype: u16, count: usize, b: &[u8]) -> TagVal {
         2 => {
             let s = &b[..count];
             let end = s.iter().rposition(|&c| c != 0).map_or(0, |p| p + 1);
-            TagVal::Ascii(String::from_utf8_lossy(&s[..end]).into_owned())
+            TagVal::Ascii(decode_text(&s[..end]))
         }
         3 => TagVal::U(
             b.chunks_exact(2)

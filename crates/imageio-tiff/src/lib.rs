@@ -95,6 +95,8 @@
 //! `description`/`description1`, `software`, `datetime` (ISO 8601 text, e.g.
 //! `2015-05-09T09:08:29`), `resolution` + `resolution_unit` (omitted on zero denominators),
 //! `icc_profile`, `ColorMap`, and for series `axes`, `shape`, `levels`.
+//! Text tags are UTF-8 when valid, else Windows-1252 like tifffile's `bytes2str` (where even
+//! that fails, tifffile gives bytes and we give the Latin-1 reading).
 //!
 //! # Writing
 //!
