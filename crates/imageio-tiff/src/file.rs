@@ -75,13 +75,15 @@ fn product(s: &[usize]) -> usize {
 }
 
 impl<'a> TiffFile<'a> {
-    pub(crate) fn open(src: &Source<'a>, first: &[u8]) -> Result<Self> {
+    /// Parses the IFDs; their decoded tag values count against `limits.max_bytes`.
+    pub(crate) fn open(src: &Source<'a>, first: &[u8], limits: &Limits) -> Result<Self> {
         let Some((fmt, first_ifd)) = ifd::parse_header(first) else {
             return Err(Error::unsupported("not a TIFF file"));
         };
         let data = Data::new(src)?;
         let mut seen = HashSet::new();
-        let chain = ifd::read_chain(&data, &fmt, first_ifd, &mut seen)?;
+        let mut budget = ifd::TagBudget::new(limits);
+        let chain = ifd::read_chain(&data, &fmt, first_ifd, &mut seen, &mut budget)?;
         if chain.is_empty() {
             return Err(Error::decoding("the file has no image file directory"));
         }
@@ -103,8 +105,10 @@ impl<'a> TiffFile<'a> {
                         "circular SubIFD reference to offset {off}"
                     )));
                 }
-                let Ok(ifd) = ifd::read_ifd(&data, &fmt, off) else {
-                    continue;
+                let ifd = match ifd::read_ifd(&data, &fmt, off, &mut budget) {
+                    Ok(ifd) => ifd,
+                    Err(e @ Error::Limits { .. }) => return Err(e),
+                    Err(_) => continue,
                 };
                 let Ok(p) = Page::new(ifd) else { continue };
                 subs[i].push(pages.len());
@@ -420,7 +424,8 @@ impl<'a> TiffFile<'a> {
         let head = data.read_vec(0, data.len().min(16))?;
         let (fmt, first) =
             ifd::parse_header(&head).ok_or_else(|| Error::decoding("companion is not a TIFF"))?;
-        let chain = ifd::read_chain(&data, &fmt, first, &mut HashSet::new())?;
+        let mut budget = ifd::TagBudget::new(&Limits::default());
+        let chain = ifd::read_chain(&data, &fmt, first, &mut HashSet::new(), &mut budget)?;
         let k = self.externals.len() + 1;
         let mut pages = Vec::with_capacity(chain.len());
         for ifd in chain {

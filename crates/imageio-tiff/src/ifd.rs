@@ -4,7 +4,7 @@ use std::collections::HashSet;
 use std::fs::File;
 use std::sync::Mutex;
 
-use imageio_core::{Error, Result, Source, SourceReader};
+use imageio_core::{Error, Limits, Result, Source, SourceReader};
 
 /// Random access to the file's bytes, shareable across threads (`pread` for files).
 pub(crate) struct Data<'a> {
@@ -279,6 +279,52 @@ fn type_size(t: u16) -> Option<u64> {
     })
 }
 
+/// Bytes the decoded value of `count` elements of `dtype` takes at most (`TagVal`: 8 per number
+/// or rational, 1 per byte, 3 per ASCII byte decoded as Windows-1252).
+fn decoded_size(dtype: u16, count: u64) -> u64 {
+    let per = match dtype {
+        1 | 7 => 1,
+        2 => 3,
+        _ => 8,
+    };
+    count.saturating_mul(per)
+}
+
+/// What the decoded tag values of one file may take in all: the read's `Limits::max_bytes`.
+///
+/// Each tag's value must lie inside the file, but entries may overlap: a 256 KiB file whose
+/// 20 000 entries each cover the whole file as SBYTEs would decode (8 bytes per element) to
+/// over 40 GiB of tag values. The budget is shared by every IFD of the file and checked before
+/// each value is read.
+pub(crate) struct TagBudget {
+    left: Option<u64>,
+    max: u64,
+}
+
+impl TagBudget {
+    pub(crate) fn new(limits: &Limits) -> Self {
+        TagBudget {
+            left: limits.max_bytes,
+            max: limits.max_bytes.unwrap_or(u64::MAX),
+        }
+    }
+
+    fn take(&mut self, bytes: u64, offset: u64, code: u16) -> Result<()> {
+        let Some(left) = self.left else { return Ok(()) };
+        match left.checked_sub(bytes) {
+            Some(rest) => {
+                self.left = Some(rest);
+                Ok(())
+            }
+            None => Err(Error::limits(format!(
+                "the tag values of the IFDs decode to more than max_bytes {} \
+                 (tag {code} of the IFD at {offset} needs {bytes} bytes more than the {left} left)",
+                self.max
+            ))),
+        }
+    }
+}
+
 fn decode_value(f: &Format, dtype: u16, count: usize, b: &[u8]) -> TagVal {
     match dtype {
         1 | 7 => TagVal::Bytes(b[..count].to_vec()),
@@ -348,7 +394,13 @@ fn decode_value(f: &Format, dtype: u16, count: usize, b: &[u8]) -> TagVal {
 }
 
 /// Reads the IFD at `offset`. Tags whose values lie outside the file are dropped (like tifffile).
-pub(crate) fn read_ifd(data: &Data<'_>, f: &Format, offset: u64) -> Result<Ifd> {
+/// Decoded values are taken from `budget` before they are read (a limits error).
+pub(crate) fn read_ifd(
+    data: &Data<'_>,
+    f: &Format,
+    offset: u64,
+    budget: &mut TagBudget,
+) -> Result<Ifd> {
     let (nsize, esize, osize) = if f.bigtiff {
         (8u64, 20u64, 8u64)
     } else {
@@ -389,13 +441,18 @@ pub(crate) fn read_ifd(data: &Data<'_>, f: &Format, offset: u64) -> Result<Ifd> 
         let Some(size) = count.checked_mul(ts) else {
             continue;
         };
+        if size > inline
+            && f.offset(vb)
+                .checked_add(size)
+                .is_none_or(|e| e > data.len())
+        {
+            continue; // value outside the file: ignore the tag
+        }
+        budget.take(decoded_size(dtype, count), offset, code)?;
         let val = if size <= inline {
             decode_value(f, dtype, count as usize, vb)
         } else {
             let off = f.offset(vb);
-            if off.checked_add(size).is_none_or(|e| e > data.len()) {
-                continue; // value outside the file: ignore the tag
-            }
             decode_value(f, dtype, count as usize, &data.read_vec(off, size)?)
         };
         tags.push(Tag { code, dtype, val });
@@ -404,12 +461,14 @@ pub(crate) fn read_ifd(data: &Data<'_>, f: &Format, offset: u64) -> Result<Ifd> 
     Ok(Ifd { offset, tags, next })
 }
 
-/// Reads the chain of IFDs starting at `first`. A circular reference is an error.
+/// Reads the chain of IFDs starting at `first`. A circular reference is an error, and so are tag
+/// values beyond `budget`.
 pub(crate) fn read_chain(
     data: &Data<'_>,
     f: &Format,
     first: u64,
     seen: &mut HashSet<u64>,
+    budget: &mut TagBudget,
 ) -> Result<Vec<Ifd>> {
     let mut out = Vec::new();
     let mut offset = first;
@@ -419,8 +478,9 @@ pub(crate) fn read_chain(
                 "circular IFD reference to offset {offset}"
             )));
         }
-        let ifd = match read_ifd(data, f, offset) {
+        let ifd = match read_ifd(data, f, offset, budget) {
             Ok(ifd) => ifd,
+            Err(e @ Error::Limits { .. }) => return Err(e),
             // like tifffile: a broken later IFD ends the chain, a broken first one is an error
             Err(_) if !out.is_empty() => break,
             Err(e) => return Err(e),

@@ -43,7 +43,7 @@ pub(crate) fn open<'a>(req: Request<'a>) -> Result<Box<dyn Plugin + 'a>> {
     if !crate::ifd::sniff(first) {
         return Err(Error::unsupported("not a TIFF file (no II*/MM* header)"));
     }
-    let file = TiffFile::open(src, first)?;
+    let file = TiffFile::open(src, first, &req.limits)?;
     let page = opt_usize(&req, "page")?;
     let key = opt_usize(&req, "key")?;
     if page.is_some() && key.is_some() {

@@ -381,7 +381,8 @@ fn append_to_existing(
         Default::default(),
     )?;
     let data = ifd::Data::new(src.source()?)?;
-    let chain = ifd::read_chain(&data, &fmt, first, &mut Default::default())?;
+    let mut budget = ifd::TagBudget::new(&imageio_core::Limits::default());
+    let chain = ifd::read_chain(&data, &fmt, first, &mut Default::default(), &mut budget)?;
     let last = chain
         .last()
         .ok_or_else(|| Error::invalid_argument("mode `r+`: the file has no IFD"))?;

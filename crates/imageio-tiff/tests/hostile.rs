@@ -305,3 +305,29 @@ fn hostile_ome_xml() {
         }
     }
 }
+
+/// IFD entries may share their value bytes: in hostile_overlapping_tags.tif (8 KiB, a 1×1 gray
+/// image) 672 SBYTE tags each cover the whole file, 44 MB of decoded values; a 256 KiB file
+/// built the same way asked for over 40 GiB at open (out of memory in the fuzz target). The
+/// decoded tag values of a file count against `max_bytes`: a clear limits error at open.
+#[test]
+fn overlapping_tag_values_count_against_max_bytes() {
+    let data = std::fs::read(fixture("hostile_overlapping_tags.tif")).unwrap();
+    let args = |max_bytes: u64| OpenArgs {
+        plugin: Some("tiff".into()),
+        limits: Limits::default().with_max_bytes(Some(max_bytes)),
+        ..Default::default()
+    };
+    let e = imageio_core::open(data.as_slice().into(), Mode::Read, &args(16 << 20))
+        .expect_err("44 MB of tag values under a 16 MiB max_bytes");
+    assert!(
+        matches!(e, imageio_core::Error::Limits { .. }),
+        "a limits error, not {e}"
+    );
+    assert!(e.to_string().contains("tag values"), "{e}");
+    // within the budget the file is an ordinary 1×1 image
+    let mut f = imageio_core::open(data.as_slice().into(), Mode::Read, &args(64 << 20)).unwrap();
+    let a = f.read(Index::Default).unwrap();
+    assert_eq!(a.shape(), &[1, 1]);
+    assert_eq!(a.as_array::<u8>().unwrap()[[0, 0]], 200);
+}
