@@ -209,7 +209,8 @@ impl Page {
         Ok(page)
     }
 
-    /// The byte count of every strip or tile of an uncompressed page.
+    /// The byte count of every strip or tile of an uncompressed page (one per offset at most:
+    /// the header's size alone, up to 2³² rows of one strip each, never sizes a vector).
     fn uncompressed_counts(&self) -> Vec<u64> {
         let (planes, seg_spp) = self.planes_and_samples();
         let bits = |w: usize| (w as u64).saturating_mul((seg_spp as u64) * self.bps as u64);
@@ -219,14 +220,13 @@ impl Page {
                 let row = bits(self.width).div_ceil(8);
                 let rows = self.depth.saturating_mul(self.height) as u64;
                 let rps = self.rows_per_strip as u64;
-                let strips =
-                    (0..rows.div_ceil(rps)).map(|s| row.saturating_mul(rps.min(rows - s * rps)));
-                let per_plane: Vec<u64> = strips.collect();
-                per_plane
-                    .iter()
-                    .copied()
-                    .cycle()
-                    .take(n.min(per_plane.len() * planes))
+                let per_plane = rows.div_ceil(rps);
+                let total = (n as u64).min(per_plane.saturating_mul(planes as u64));
+                (0..total)
+                    .map(|i| {
+                        let s = i % per_plane;
+                        row.saturating_mul(rps.min(rows - s * rps))
+                    })
                     .collect()
             }
             Some((td, tl, tw)) => {

@@ -331,3 +331,29 @@ fn overlapping_tag_values_count_against_max_bytes() {
     assert_eq!(a.shape(), &[1, 1]);
     assert_eq!(a.as_array::<u8>().unwrap()[[0, 0]], 200);
 }
+
+/// Found fuzzing (minimised: hostile_huge_height_no_bytecounts.tif, 270 bytes): an uncompressed
+/// page without StripByteCounts, ImageLength 2³² − 7 and one row per strip. The byte count of
+/// every one of its 4 294 967 289 strips was computed at open (a 32 GiB vector; out of memory)
+/// though the page has one strip offset. Now one count per offset: the file opens (and has no
+/// image). With ImageDepth as large, the strips overflowed the vector's capacity (a panic); now
+/// reading that page is a limits error.
+#[test]
+fn huge_height_without_byte_counts_is_a_limits_error() {
+    let data = std::fs::read(fixture("hostile_huge_height_no_bytecounts.tif")).unwrap();
+    let mut f = open_read(data.as_slice(), Options::new()).unwrap();
+    // its page is no series (0 images): an error, no allocation
+    let e = f.read(Index::Default).unwrap_err();
+    assert!(e.to_string().contains("out of range"), "{e}");
+
+    let mut entries: Vec<_> = gray(1, u32::MAX, 0, 0)
+        .into_iter()
+        .filter(|e| e.0 != 279)
+        .map(|e| if e.0 == 278 { (278, 4, 1, 1) } else { e })
+        .collect();
+    entries.push((32997, 4, 1, u32::MAX));
+    let deep = le_tiff(&entries, 0);
+    let mut f = open_read(deep.as_slice(), Options::new()).unwrap();
+    let e = f.read(Index::Default).unwrap_err();
+    assert!(matches!(e, imageio_core::Error::Limits { .. }), "{e}");
+}
