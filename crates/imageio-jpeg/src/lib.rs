@@ -187,13 +187,14 @@
 //!   Progressive files with more than 500 scans are refused (a hostile file could otherwise
 //!   make decoding quadratic). The frame size is checked against [`Limits`] before the output
 //!   buffer is allocated, as in the default build.
-//! - **Unsafe code.** The crate is `#![forbid(unsafe_code)]` without the feature; with it, the
-//!   FFI calls live in one private module, each with a `// SAFETY:` comment.
+//! - **Unsafe code.** The crate is `#![forbid(unsafe_code)]` in every build: the feature's FFI
+//!   calls live in the small safe wrapper crate `imageio-turbojpeg` (shared with imageio-tiff),
+//!   each with a `// SAFETY:` comment, and it checks every buffer against the frame it holds.
 //!
 //! [zune-jpeg]: https://docs.rs/zune-jpeg
 //! [jpeg-encoder]: https://docs.rs/jpeg-encoder
 //! [kamadak-exif]: https://docs.rs/kamadak-exif
-#![cfg_attr(not(feature = "turbo"), forbid(unsafe_code))]
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 mod decode;

@@ -1,105 +1,17 @@
-//! The opt-in `turbo` backend: libjpeg-turbo 3.1 through its TurboJPEG 3 API (`turbojpeg-sys`,
-//! which builds the vendored library with cmake + nasm and links it statically).
-//!
-//! Why the TurboJPEG API and not the libjpeg API: libjpeg reports errors by calling
-//! `error_exit`, which must not return, so a binding has to `longjmp` or unwind out of C code;
-//! both are hazardous across Rust frames. TurboJPEG catches libjpeg errors itself, with a
-//! `setjmp` in its own C frame, and returns `-1` with a message: no jump ever crosses a Rust
-//! frame. Warnings (corrupt but decodable data, a truncated file filled with gray) are reported
-//! the same way with the error code `TJERR_WARNING` after the image has been fully produced.
-//!
-//! Everything here is a thin safe wrapper: every buffer handed to C is a live Rust slice whose
-//! length was checked against what the call will touch.
+//! The opt-in `turbo` backend: libjpeg-turbo 3.1 through its TurboJPEG 3 API, with the safe
+//! wrapper `imageio-turbojpeg` (shared with imageio-tiff; it holds every `unsafe` block and
+//! explains why the TurboJPEG API and not libjpeg's). This module only chooses the settings
+//! Pillow uses and maps libjpeg-turbo's errors and warnings to ours.
 
-use std::ffi::{CStr, c_int};
+use std::ffi::c_int;
 
 use imageio_core::{Error, Result};
-use turbojpeg_sys as tj;
+use imageio_turbojpeg::{Handle, Init, TjError, sys as tj};
 
-/// Pixel layouts this crate asks libjpeg-turbo for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Format {
-    Gray,
-    Rgb,
-    /// CMYK as stored (Adobe files: inverted); YCCK files are converted to CMYK by libjpeg.
-    Cmyk,
-}
+pub(crate) use imageio_turbojpeg::PixelFormat as Format;
 
-impl Format {
-    fn tjpf(self) -> c_int {
-        match self {
-            Format::Gray => tj::TJPF_TJPF_GRAY,
-            Format::Rgb => tj::TJPF_TJPF_RGB,
-            Format::Cmyk => tj::TJPF_TJPF_CMYK,
-        }
-    }
-
-    pub fn channels(self) -> usize {
-        match self {
-            Format::Gray => 1,
-            Format::Rgb => 3,
-            Format::Cmyk => 4,
-        }
-    }
-}
-
-/// An owned TurboJPEG instance, destroyed on drop.
-struct Handle(tj::tjhandle);
-
-impl Handle {
-    fn new(kind: tj::TJINIT) -> Result<Handle> {
-        // SAFETY: tj3Init has no preconditions; it returns NULL on failure (checked).
-        let h = unsafe { tj::tj3Init(kind as c_int) };
-        if h.is_null() {
-            return Err(Error::io(std::io::Error::other(
-                "libjpeg-turbo: cannot create a TurboJPEG instance (out of memory?)",
-            )));
-        }
-        Ok(Handle(h))
-    }
-
-    fn set(&mut self, param: tj::TJPARAM, value: c_int) -> Result<()> {
-        // SAFETY: self.0 is a live handle from tj3Init; tj3Set only reads its arguments.
-        if unsafe { tj::tj3Set(self.0, param as c_int, value) } != 0 {
-            return Err(Error::invalid_argument(format!(
-                "libjpeg-turbo: {}",
-                self.message()
-            )));
-        }
-        Ok(())
-    }
-
-    fn get(&mut self, param: tj::TJPARAM) -> c_int {
-        // SAFETY: self.0 is a live handle from tj3Init.
-        unsafe { tj::tj3Get(self.0, param as c_int) }
-    }
-
-    /// The last error or warning message of this instance.
-    fn message(&mut self) -> String {
-        // SAFETY: self.0 is a live handle; tj3GetErrorStr returns a pointer to a NUL-terminated
-        // string owned by the instance (or a static one), valid until the next call on it. It is
-        // copied out before anything else is called.
-        let p = unsafe { tj::tj3GetErrorStr(self.0) };
-        if p.is_null() {
-            return "unknown error".into();
-        }
-        // SAFETY: p is non-null and NUL-terminated (see above).
-        unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned()
-    }
-
-    /// True when the last failure was only a warning (the output is complete).
-    fn last_was_warning(&mut self) -> bool {
-        // SAFETY: self.0 is a live handle.
-        let code = unsafe { tj::tj3GetErrorCode(self.0) };
-        code == tj::TJERR_TJERR_WARNING as c_int
-    }
-}
-
-impl Drop for Handle {
-    fn drop(&mut self) {
-        // SAFETY: self.0 came from tj3Init and is destroyed exactly once, here.
-        unsafe { tj::tj3Destroy(self.0) }
-    }
+fn setup(e: TjError) -> Error {
+    Error::invalid_argument(format!("libjpeg-turbo: {e}"))
 }
 
 /// Decompresses `data` (an 8-bit JPEG of `w × h` pixels, already checked by the caller) into
@@ -117,23 +29,22 @@ pub(crate) fn decompress(
     strict: bool,
     out: &mut [u8],
 ) -> Result<()> {
-    let mut hd = Handle::new(tj::TJINIT_TJINIT_DECOMPRESS)?;
-    hd.set(tj::TJPARAM_TJPARAM_STOPONWARNING, c_int::from(strict))?;
+    let mut hd = Handle::new(Init::Decompress).map_err(setup)?;
+    hd.set(tj::TJPARAM_TJPARAM_STOPONWARNING, c_int::from(strict))
+        .map_err(setup)?;
     // a hostile progressive file can hold thousands of tiny scans, each a pass over the whole
     // coefficient buffer: refuse more than libjpeg-turbo's own tools recommend
-    hd.set(tj::TJPARAM_TJPARAM_SCANLIMIT, 500)?;
-    let derr = |hd: &mut Handle| Error::decoding(format!("JPEG (libjpeg-turbo): {}", hd.message()));
-    // SAFETY: data is a live slice and its exact length is passed; tj3DecompressHeader only
-    // reads it.
-    let r = unsafe { tj::tj3DecompressHeader(hd.0, data.as_ptr(), data.len() as tj::size_t) };
-    if r != 0 && !hd.last_was_warning() {
-        return Err(derr(&mut hd));
-    }
-    let (jw, jh) = (
-        hd.get(tj::TJPARAM_TJPARAM_JPEGWIDTH),
-        hd.get(tj::TJPARAM_TJPARAM_JPEGHEIGHT),
-    );
-    if usize::try_from(jw).ok() != Some(w) || usize::try_from(jh).ok() != Some(h) {
+    hd.set(tj::TJPARAM_TJPARAM_SCANLIMIT, 500).map_err(setup)?;
+    let derr = |e: TjError| Error::decoding(format!("JPEG (libjpeg-turbo): {e}"));
+    let (jw, jh) = match hd.decompress_header(data) {
+        Ok(size) => size,
+        Err(e) if e.warning => (
+            hd.get(tj::TJPARAM_TJPARAM_JPEGWIDTH) as usize,
+            hd.get(tj::TJPARAM_TJPARAM_JPEGHEIGHT) as usize,
+        ),
+        Err(e) => return Err(derr(e)),
+    };
+    if (jw, jh) != (w, h) {
         return Err(Error::decoding(format!(
             "JPEG frame size disagreement ({jw}×{jh} vs {w}×{h})"
         )));
@@ -142,44 +53,27 @@ pub(crate) fn decompress(
     if out.len() != pitch * h {
         return Err(Error::decoding("JPEG output size disagreement"));
     }
-    let pitch_c = c_int::try_from(pitch).map_err(|_| Error::decoding("JPEG row too long"))?;
-    let mut run = |hd: &mut Handle| {
-        // SAFETY: data is a live slice with its exact length; out is a live, exclusively
-        // borrowed buffer of exactly pitch × h bytes, and the header just read says the image
-        // is w × h, so libjpeg-turbo writes h rows of pitch bytes (w pixels of
-        // format.channels() bytes: no scaling or cropping is set). Errors are caught by
-        // TurboJPEG's own setjmp in C.
-        unsafe {
-            tj::tj3Decompress8(
-                hd.0,
-                data.as_ptr(),
-                data.len() as tj::size_t,
-                out.as_mut_ptr(),
-                pitch_c,
-                format.tjpf(),
-            )
-        }
+    let warning = match hd.decompress8(data, out, pitch, format) {
+        Ok(()) => return Ok(()),
+        Err(e) if e.warning => e,
+        Err(e) => return Err(derr(e)),
     };
-    if run(&mut hd) == 0 {
-        return Ok(());
-    }
-    if !hd.last_was_warning() {
-        return Err(derr(&mut hd));
-    }
     if !strict {
         return Ok(());
     }
     // Strict: the first warning stopped decoding. Junk bytes before a marker (often after the
     // last scan) lose no data, and Pillow and the default build accept such files: decode again
     // without stopping and accept when the last warning is of that kind too.
-    if !is_extraneous(&hd.message()) {
-        return Err(derr(&mut hd));
+    if !is_extraneous(&warning.message) {
+        return Err(derr(warning));
     }
-    hd.set(tj::TJPARAM_TJPARAM_STOPONWARNING, 0)?;
-    if run(&mut hd) == 0 || (hd.last_was_warning() && is_extraneous(&hd.message())) {
-        return Ok(());
+    hd.set(tj::TJPARAM_TJPARAM_STOPONWARNING, 0)
+        .map_err(setup)?;
+    match hd.decompress8(data, out, pitch, format) {
+        Ok(()) => Ok(()),
+        Err(e) if e.warning && is_extraneous(&e.message) => Ok(()),
+        Err(e) => Err(derr(e)),
     }
-    Err(derr(&mut hd))
 }
 
 /// libjpeg's `JWRN_EXTRANEOUS_DATA` warning.
@@ -210,78 +104,30 @@ pub(crate) fn compress(pixels: &[u8], w: usize, h: usize, s: &Compress<'_>) -> R
     if pixels.len() != pitch * h {
         return Err(Error::encoding("JPEG: pixel buffer size disagreement"));
     }
-    let mut hd = Handle::new(tj::TJINIT_TJINIT_COMPRESS)?;
-    hd.set(tj::TJPARAM_TJPARAM_QUALITY, c_int::from(s.quality))?;
+    let mut hd = Handle::new(Init::Compress).map_err(setup)?;
+    let mut set = |p: tj::TJPARAM, v: c_int| hd.set(p, v).map_err(setup);
+    set(tj::TJPARAM_TJPARAM_QUALITY, c_int::from(s.quality))?;
     let subsamp = match s.sampling {
         None => tj::TJSAMP_TJSAMP_GRAY,
         Some((1, 1)) => tj::TJSAMP_TJSAMP_444,
         Some((2, 1)) => tj::TJSAMP_TJSAMP_422,
         Some(_) => tj::TJSAMP_TJSAMP_420,
     };
-    hd.set(tj::TJPARAM_TJPARAM_SUBSAMP, subsamp)?;
-    hd.set(tj::TJPARAM_TJPARAM_PROGRESSIVE, c_int::from(s.progressive))?;
-    hd.set(tj::TJPARAM_TJPARAM_OPTIMIZE, c_int::from(s.optimize))?;
+    set(tj::TJPARAM_TJPARAM_SUBSAMP, subsamp)?;
+    set(tj::TJPARAM_TJPARAM_PROGRESSIVE, c_int::from(s.progressive))?;
+    set(tj::TJPARAM_TJPARAM_OPTIMIZE, c_int::from(s.optimize))?;
     if let Some(n) = s.restart_interval {
-        hd.set(tj::TJPARAM_TJPARAM_RESTARTBLOCKS, c_int::from(n))?;
+        set(tj::TJPARAM_TJPARAM_RESTARTBLOCKS, c_int::from(n))?;
     }
     if let Some((x, y)) = s.dpi {
-        hd.set(tj::TJPARAM_TJPARAM_XDENSITY, c_int::from(x))?;
-        hd.set(tj::TJPARAM_TJPARAM_YDENSITY, c_int::from(y))?;
-        hd.set(tj::TJPARAM_TJPARAM_DENSITYUNITS, 1)?;
+        set(tj::TJPARAM_TJPARAM_XDENSITY, c_int::from(x))?;
+        set(tj::TJPARAM_TJPARAM_YDENSITY, c_int::from(y))?;
+        set(tj::TJPARAM_TJPARAM_DENSITYUNITS, 1)?;
     }
     if let Some(icc) = s.icc {
-        // SAFETY: icc is a live slice with its exact length; TurboJPEG copies it (the pointer
-        // is declared mutable but only read).
-        let r =
-            unsafe { tj::tj3SetICCProfile(hd.0, icc.as_ptr().cast_mut(), icc.len() as tj::size_t) };
-        if r != 0 {
-            return Err(Error::encoding(format!(
-                "JPEG ICC profile: {}",
-                hd.message()
-            )));
-        }
+        hd.set_icc_profile(icc)
+            .map_err(|e| Error::encoding(format!("JPEG ICC profile: {e}")))?;
     }
-    let (wc, hc, pc) = match (
-        c_int::try_from(w),
-        c_int::try_from(h),
-        c_int::try_from(pitch),
-    ) {
-        (Ok(a), Ok(b), Ok(c)) => (a, b, c),
-        _ => return Err(Error::encoding("JPEG: image too large")),
-    };
-    let mut buf: *mut u8 = std::ptr::null_mut();
-    let mut size: tj::size_t = 0;
-    // SAFETY: pixels is a live slice of exactly pitch × h bytes (checked above), which is what
-    // libjpeg-turbo reads for a w × h image of this pixel format. buf starts NULL, so TurboJPEG
-    // allocates the output with tj3Alloc and stores its pointer and length in buf and size.
-    let r = unsafe {
-        tj::tj3Compress8(
-            hd.0,
-            pixels.as_ptr(),
-            wc,
-            pc,
-            hc,
-            format.tjpf(),
-            &mut buf,
-            &mut size,
-        )
-    };
-    let out = if r == 0 && !buf.is_null() {
-        // SAFETY: on success buf points to `size` initialised bytes allocated by TurboJPEG
-        // (on failure `size` may not describe the buffer, so nothing is read then).
-        unsafe { std::slice::from_raw_parts(buf, size as usize) }.to_vec()
-    } else {
-        Vec::new()
-    };
-    if !buf.is_null() {
-        // SAFETY: buf was allocated by TurboJPEG (tj3Alloc) and is freed exactly once.
-        unsafe { tj::tj3Free(buf.cast()) };
-    }
-    if r != 0 {
-        return Err(Error::encoding(format!(
-            "JPEG (libjpeg-turbo): {}",
-            hd.message()
-        )));
-    }
-    Ok(out)
+    hd.compress8(pixels, w, pitch, h, format)
+        .map_err(|e| Error::encoding(format!("JPEG (libjpeg-turbo): {e}")))
 }

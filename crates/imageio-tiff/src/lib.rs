@@ -227,11 +227,12 @@
 //!   (tifffile 399 ms), to tifffile's pixels. 8-bit JPEG *encoding* stays on jpeg-encoder:
 //!   its YCbCr-input path (`photometric="ycbcr"`, no colour transform) has no equivalent in
 //!   TurboJPEG's packed-pixel API, and its files already decode with tifffile's PSNR.
-//! - **Unsafe code**: the crate is `#![forbid(unsafe_code)]` without the feature; with it, only
-//!   the `turbo` module has `unsafe` blocks (FFI calls, each with a `// SAFETY:` note); the
-//!   TurboJPEG instance and its output buffer are freed by RAII wrappers on every path. No
-//!   `longjmp` crosses Rust frames: TurboJPEG catches libjpeg's errors in C.
-#![cfg_attr(not(feature = "turbo"), forbid(unsafe_code))]
+//! - **Unsafe code**: the crate is `#![forbid(unsafe_code)]` in every build. The `turbo`
+//!   feature's FFI calls live in the safe wrapper crate `imageio-turbojpeg` (shared with
+//!   imageio-jpeg; each `unsafe` block has a `// SAFETY:` note, every buffer is checked against
+//!   the frame it holds, and the TurboJPEG instance and output buffers are freed by RAII on every
+//!   path). No `longjmp` crosses Rust frames: TurboJPEG catches libjpeg's errors in C.
+#![forbid(unsafe_code)]
 
 mod codecs;
 mod file;

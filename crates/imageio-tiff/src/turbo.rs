@@ -8,88 +8,27 @@
 //! Rust frames. TurboJPEG catches those errors with its own `setjmp` in C and returns `-1` with
 //! a message (`tj3GetErrorStr`), so no jump crosses a Rust frame.
 //!
-//! Every buffer handed to C is a live Rust slice whose length was checked against what the call
-//! reads or writes; the TurboJPEG instance and the encoder's output buffer are owned by small
-//! RAII wrappers and freed on every path.
+//! The FFI itself, with every `unsafe` block, is the safe wrapper `imageio-turbojpeg` (shared
+//! with imageio-jpeg): every buffer handed to C is checked against the frame it holds there.
 
-use std::ffi::{CStr, c_int};
+use std::ffi::c_int;
 
 use imageio_core::{Error, Result};
-use turbojpeg_sys as tj;
+use imageio_turbojpeg::{Handle, Init, PixelFormat, TjError, sys as tj};
 
-/// An owned TurboJPEG instance, destroyed on drop.
-struct Handle(tj::tjhandle);
-
-impl Handle {
-    fn new(kind: tj::TJINIT) -> Result<Handle> {
-        // SAFETY: tj3Init has no preconditions; it returns NULL on failure (checked below).
-        let h = unsafe { tj::tj3Init(kind as c_int) };
-        if h.is_null() {
-            return Err(Error::io(std::io::Error::other(
-                "libjpeg-turbo: cannot create a TurboJPEG instance (out of memory?)",
-            )));
-        }
-        Ok(Handle(h))
-    }
-
-    fn set(&mut self, param: tj::TJPARAM, value: c_int) -> Result<()> {
-        // SAFETY: self.0 is a live handle from tj3Init; tj3Set only reads its arguments.
-        if unsafe { tj::tj3Set(self.0, param as c_int, value) } != 0 {
-            return Err(Error::invalid_argument(format!(
-                "libjpeg-turbo: {}",
-                self.message()
-            )));
-        }
-        Ok(())
-    }
-
-    fn get(&mut self, param: tj::TJPARAM) -> c_int {
-        // SAFETY: self.0 is a live handle from tj3Init; tj3Get only reads it.
-        unsafe { tj::tj3Get(self.0, param as c_int) }
-    }
-
-    /// The last error (or warning) message of this instance.
-    fn message(&mut self) -> String {
-        // SAFETY: self.0 is a live handle; tj3GetErrorStr returns NULL or a NUL-terminated string
-        // owned by the instance (or static), valid until the next call on the instance. It is
-        // copied out at once.
-        let p = unsafe { tj::tj3GetErrorStr(self.0) };
-        if p.is_null() {
-            return "unknown error".into();
-        }
-        // SAFETY: p is non-null and NUL-terminated (see above).
-        unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned()
-    }
+fn setup(e: TjError) -> Error {
+    Error::invalid_argument(format!("libjpeg-turbo: {e}"))
 }
 
-impl Drop for Handle {
-    fn drop(&mut self) {
-        // SAFETY: self.0 came from tj3Init and is destroyed exactly once, here.
-        unsafe { tj::tj3Destroy(self.0) }
-    }
-}
-
-/// A JPEG buffer allocated by TurboJPEG (tj3Alloc), freed on drop.
-struct TjBuf {
-    ptr: *mut u8,
-    len: tj::size_t,
-}
-
-impl Drop for TjBuf {
-    fn drop(&mut self) {
-        if !self.ptr.is_null() {
-            // SAFETY: ptr was allocated by TurboJPEG (tj3Alloc inside tj3Compress12) and is
-            // freed exactly once, here.
-            unsafe { tj::tj3Free(self.ptr.cast()) };
-        }
-    }
+fn derr(e: TjError) -> Error {
+    Error::decoding(format!("JPEG (libjpeg-turbo): {e}"))
 }
 
 /// The TurboJPEG pixel format for `spp` interleaved samples (1 gray, 3 RGB).
-fn pixel_format(spp: usize) -> Option<c_int> {
+fn pixel_format(spp: usize) -> Option<PixelFormat> {
     match spp {
-        1 => Some(tj::TJPF_TJPF_GRAY),
-        3 => Some(tj::TJPF_TJPF_RGB),
+        1 => Some(PixelFormat::Gray),
+        3 => Some(PixelFormat::Rgb),
         _ => None,
     }
 }
@@ -103,20 +42,13 @@ fn open_frame(
     max_w: usize,
     max_h: usize,
 ) -> Result<(usize, usize)> {
-    hd.set(tj::TJPARAM_TJPARAM_STOPONWARNING, 1)?;
-    hd.set(tj::TJPARAM_TJPARAM_SCANLIMIT, 500)?;
+    hd.set(tj::TJPARAM_TJPARAM_STOPONWARNING, 1)
+        .map_err(setup)?;
+    hd.set(tj::TJPARAM_TJPARAM_SCANLIMIT, 500).map_err(setup)?;
     // the coefficient buffers of a progressive frame are bounded by the frame size checked
     // below; this caps what libjpeg-turbo may allocate for anything else (megabytes)
-    hd.set(tj::TJPARAM_TJPARAM_MAXMEMORY, 256)?;
-    // SAFETY: stream is a live slice and its exact length is passed; tj3DecompressHeader only
-    // reads it.
-    let r = unsafe { tj::tj3DecompressHeader(hd.0, stream.as_ptr(), stream.len() as tj::size_t) };
-    if r != 0 {
-        return Err(Error::decoding(format!(
-            "JPEG (libjpeg-turbo): {}",
-            hd.message()
-        )));
-    }
+    hd.set(tj::TJPARAM_TJPARAM_MAXMEMORY, 256).map_err(setup)?;
+    let (jw, jh) = hd.decompress_header(stream).map_err(derr)?;
     let p = hd.get(tj::TJPARAM_TJPARAM_PRECISION);
     if p != precision {
         return Err(Error::decoding(format!(
@@ -126,59 +58,12 @@ fn open_frame(
     if hd.get(tj::TJPARAM_TJPARAM_LOSSLESS) != 0 {
         return Err(Error::decoding("lossless JPEG in TIFF is not supported"));
     }
-    let (jw, jh) = (
-        hd.get(tj::TJPARAM_TJPARAM_JPEGWIDTH),
-        hd.get(tj::TJPARAM_TJPARAM_JPEGHEIGHT),
-    );
-    match (usize::try_from(jw), usize::try_from(jh)) {
-        (Ok(w), Ok(h)) if w > 0 && h > 0 && w <= max_w && h <= max_h => Ok((w, h)),
+    match (jw, jh) {
+        (w, h) if w <= max_w && h <= max_h => Ok((w, h)),
         _ => Err(Error::decoding(format!(
             "JPEG frame {jw}×{jh} does not fit its {max_w}×{max_h} segment"
         ))),
     }
-}
-
-/// The TurboJPEG decompression of one precision: `tj3Decompress8` (u8) or `tj3Decompress12`
-/// (i16 samples).
-type Decompress<T> =
-    unsafe extern "C" fn(tj::tjhandle, *const u8, tj::size_t, *mut T, c_int, c_int) -> c_int;
-
-/// Decodes the `w × h` frame whose header [`open_frame`] read into `hd` with `f`, to
-/// `channels` interleaved samples per pixel in pixel format `pf` (which has that many);
-/// libjpeg-turbo's errors (and, with STOPONWARNING, warnings) are errors.
-fn decompress<T: Copy + Default>(
-    hd: &mut Handle,
-    stream: &[u8],
-    (w, h): (usize, usize),
-    channels: usize,
-    pf: c_int,
-    f: Decompress<T>,
-) -> Result<Vec<T>> {
-    let pitch = w * channels;
-    let mut out = vec![T::default(); pitch * h];
-    let pitch_c = c_int::try_from(pitch).map_err(|_| Error::decoding("JPEG row too long"))?;
-    // SAFETY: stream is a live slice with its exact length; out is an exclusively borrowed buffer
-    // of pitch × h samples of type T (f is tj3Decompress8 for u8 or tj3Decompress12 for i16),
-    // and the header just read says the frame is w × h, so libjpeg-turbo writes h rows of pitch
-    // samples (w pixels of `channels` samples in format pf; no scaling or cropping is set).
-    // Errors are caught by TurboJPEG's setjmp in C and returned as -1.
-    let r = unsafe {
-        f(
-            hd.0,
-            stream.as_ptr(),
-            stream.len() as tj::size_t,
-            out.as_mut_ptr(),
-            pitch_c,
-            pf,
-        )
-    };
-    if r != 0 {
-        return Err(Error::decoding(format!(
-            "JPEG (libjpeg-turbo): {}",
-            hd.message()
-        )));
-    }
-    Ok(out)
 }
 
 /// Decodes one 8-bit JPEG stream (a strip or tile with the JPEGTables joined in) of at most
@@ -192,14 +77,16 @@ pub(crate) fn decode8(
     max_h: usize,
 ) -> Result<(Vec<u8>, usize, usize)> {
     let pf = match channels {
-        1 => tj::TJPF_TJPF_GRAY,
-        3 => tj::TJPF_TJPF_RGB,
-        4 => tj::TJPF_TJPF_CMYK,
+        1 => PixelFormat::Gray,
+        3 => PixelFormat::Rgb,
+        4 => PixelFormat::Cmyk,
         n => return Err(Error::decoding(format!("JPEG with {n} channels"))),
     };
-    let mut hd = Handle::new(tj::TJINIT_TJINIT_DECOMPRESS)?;
+    let mut hd = Handle::new(Init::Decompress).map_err(setup)?;
     let (w, h) = open_frame(&mut hd, stream, 8, max_w, max_h)?;
-    let out = decompress(&mut hd, stream, (w, h), channels, pf, tj::tj3Decompress8)?;
+    let mut out = vec![0u8; w * h * channels];
+    hd.decompress8(stream, &mut out, w * channels, pf)
+        .map_err(derr)?;
     Ok((out, w, h))
 }
 
@@ -222,7 +109,7 @@ pub(crate) fn decode12(
             "12-bit JPEG with {spp} samples per pixel is not supported (gray or RGB/YCbCr only)"
         ))
     })?;
-    let mut hd = Handle::new(tj::TJINIT_TJINIT_DECOMPRESS)?;
+    let mut hd = Handle::new(Init::Decompress).map_err(setup)?;
     let (w, h) = open_frame(&mut hd, stream, 12, max_w, max_h)?;
     let jpeg_gray = hd.get(tj::TJPARAM_TJPARAM_COLORSPACE) == tj::TJCS_TJCS_GRAY as c_int;
     if (spp == 1) != jpeg_gray {
@@ -231,7 +118,9 @@ pub(crate) fn decode12(
             if jpeg_gray { "1" } else { "several" }
         )));
     }
-    let out = decompress(&mut hd, stream, (w, h), spp, pf, tj::tj3Decompress12)?;
+    let mut out = vec![0i16; w * h * spp];
+    hd.decompress12(stream, &mut out, w * spp, pf)
+        .map_err(derr)?;
     let bytes: Vec<u8> = out
         .iter()
         .flat_map(|&v| (v.clamp(0, 4095) as u16).to_ne_bytes())
@@ -269,23 +158,17 @@ pub(crate) fn encode12(
             "12-bit JPEG holds values 0..4095, the data have {v}"
         )));
     }
-    let (wc, hc, pc) = match (
-        c_int::try_from(width),
-        c_int::try_from(rows),
-        c_int::try_from(pitch),
-    ) {
-        (Ok(a), Ok(b), Ok(c)) if width <= 65535 && rows <= 65535 => (a, b, c),
-        _ => {
-            return Err(Error::encoding(format!(
-                "a JPEG segment must be 1..65535 pixels wide and high, not {width}x{rows}"
-            )));
-        }
-    };
-    let mut hd = Handle::new(tj::TJINIT_TJINIT_COMPRESS)?;
+    if width > 65535 || rows > 65535 {
+        return Err(Error::encoding(format!(
+            "a JPEG segment must be 1..65535 pixels wide and high, not {width}x{rows}"
+        )));
+    }
+    let mut hd = Handle::new(Init::Compress).map_err(setup)?;
     hd.set(
         tj::TJPARAM_TJPARAM_QUALITY,
         c_int::from(quality.clamp(1, 100)),
-    )?;
+    )
+    .map_err(setup)?;
     let subsamp = match (spp, subsampling) {
         (1, _) => tj::TJSAMP_TJSAMP_GRAY,
         (_, (1, 1)) => tj::TJSAMP_TJSAMP_444,
@@ -298,36 +181,10 @@ pub(crate) fn encode12(
             )));
         }
     };
-    hd.set(tj::TJPARAM_TJPARAM_SUBSAMP, subsamp)?;
-    hd.set(tj::TJPARAM_TJPARAM_PRECISION, 12)?;
+    hd.set(tj::TJPARAM_TJPARAM_SUBSAMP, subsamp)
+        .map_err(setup)?;
+    hd.set(tj::TJPARAM_TJPARAM_PRECISION, 12).map_err(setup)?;
     let src: Vec<i16> = samples.iter().map(|&v| v as i16).collect();
-    let mut buf = TjBuf {
-        ptr: std::ptr::null_mut(),
-        len: 0,
-    };
-    // SAFETY: src is a live slice of exactly pitch × rows samples (checked above), which is what
-    // libjpeg-turbo reads for a width × rows image of this pixel format. buf.ptr starts NULL, so
-    // TurboJPEG allocates the output (tj3Alloc) and stores its pointer and length in buf, which
-    // frees it on drop on every path.
-    let r = unsafe {
-        tj::tj3Compress12(
-            hd.0,
-            src.as_ptr(),
-            wc,
-            pc,
-            hc,
-            pf,
-            &mut buf.ptr,
-            &mut buf.len,
-        )
-    };
-    if r != 0 || buf.ptr.is_null() {
-        return Err(Error::encoding(format!(
-            "JPEG (libjpeg-turbo): {}",
-            hd.message()
-        )));
-    }
-    // SAFETY: on success buf.ptr points to buf.len initialised bytes allocated by TurboJPEG,
-    // alive until buf is dropped (after the copy).
-    Ok(unsafe { std::slice::from_raw_parts(buf.ptr, buf.len as usize) }.to_vec())
+    hd.compress12(&src, width, pitch, rows, pf)
+        .map_err(|e| Error::encoding(format!("JPEG (libjpeg-turbo): {e}")))
 }
