@@ -2,10 +2,13 @@
 //! machine where criterion's wall-clock numbers are noisy:
 //! `cargo run --release -p imageio-gif --example gif_timing [anim.gif]`.
 
+#[path = "../benches/common/mod.rs"]
+mod common;
+
 use std::time::Instant;
 
-use imageio_core::ndarray::Array4;
-use imageio_core::{Index, Mode, OpenArgs, Options, Resource};
+use common::{decode, encode, pan, psnr};
+use imageio_core::Options;
 use imageio_gif::{GifWriteOptions, Quantizer};
 
 fn cpu_ms() -> f64 {
@@ -18,57 +21,7 @@ fn cpu_ms() -> f64 {
 }
 
 fn main() {
-    let (w, h, n, s) = (1024usize, 768usize, 100usize, 256usize);
-    let mut state = 0x9e37_79b9_7f4a_7c15u64;
-    let mut img = Vec::with_capacity(w * h * 3);
-    for y in 0..h {
-        for x in 0..w {
-            let (fx, fy) = (x as f64 / w as f64, y as f64 / h as f64);
-            let base = [
-                120.0 + 90.0 * (fx * 5.0 + (fy * 3.0).sin()).sin(),
-                100.0 + 70.0 * (fy * 7.0 - fx * 2.0).cos(),
-                90.0 + 60.0 * ((fx - 0.5).hypot(fy - 0.4) * 18.0).sin(),
-            ];
-            let tex = 12.0 * ((x as f64 * 0.31).sin() * (y as f64 * 0.27).cos());
-            for b in base {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                img.push((b + tex + (state % 9) as f64 - 4.0).clamp(0.0, 255.0) as u8);
-            }
-        }
-    }
-    let src = Array4::from_shape_fn((n, s, s, 3), |(k, y, x, c)| {
-        let t = k as f64 / (n - 1) as f64;
-        let x0 = (t * (w - s) as f64).round() as usize;
-        let y0 = ((0.5 - 0.5 * (std::f64::consts::PI * t).cos()) * (h - s) as f64).round() as usize;
-        img[((y0 + y) * w + x0 + x) * 3 + c]
-    })
-    .into_dyn();
-    let encode = |src: &imageio_core::ndarray::ArrayD<u8>, o: Options| {
-        let args = OpenArgs {
-            extension: Some(".gif".into()),
-            options: o,
-            ..Default::default()
-        };
-        let mut wr = imageio_core::open(Resource::ReturnBytes, Mode::Write, &args).unwrap();
-        wr.write_with(src, Some(true)).unwrap();
-        wr.close().unwrap().unwrap()
-    };
-    let decode = |b: &[u8]| {
-        let mut f = imageio_core::open(b.into(), Mode::Read, &OpenArgs::default()).unwrap();
-        f.read(Index::Default).unwrap()
-    };
-    let psnr = |a: &imageio_core::ndarray::ArrayD<u8>, b: &imageio_core::NdArray| {
-        let b = b.as_array::<u8>().unwrap();
-        let mse: f64 = a
-            .iter()
-            .zip(b.iter())
-            .map(|(&x, &y)| (x as f64 - y as f64).powi(2))
-            .sum::<f64>()
-            / a.len() as f64;
-        10.0 * (255.0f64 * 255.0 / mse).log10()
-    };
+    let src = pan().into_dyn();
     let mut anim = None;
     for (name, o) in [
         (
