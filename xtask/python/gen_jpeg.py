@@ -182,6 +182,47 @@ def gen_files(out: str) -> list[dict]:
         f.write(d[:2] + b"\xff\xee" + (len(app14) + 2).to_bytes(2, "big") + app14 + d[jfif_end:])
     cases.append(case_for(out, "adobe_rgb_420.jpg", "Adobe transform 0 (RGB components), 4:2:0, 30x22"))
 
+    # Files where libjpeg (and so Pillow) reads YCbCr but a decoder that trusts the Adobe
+    # transform or the component ids alone would read RGB: libjpeg's order is JFIF APP0 first
+    # (YCbCr), then the Adobe transform, then component ids 'R','G','B' (jdapimin.c).
+    def with_app14(d: bytes, transform: int, keep_jfif: bool) -> bytes:
+        app14 = b"Adobe" + (100).to_bytes(2, "big") + bytes([0, 0, 0, 0, transform])
+        seg = b"\xff\xee" + (len(app14) + 2).to_bytes(2, "big") + app14
+        end = 4 + int.from_bytes(d[4:6], "big")
+        return d[:end] + seg + d[end:] if keep_jfif else d[:2] + seg + d[end:]
+
+    def with_rgb_ids(d: bytes) -> bytes:
+        b = bytearray(d)
+        i = 2
+        while i + 4 <= len(b):
+            assert b[i] == 0xFF
+            m, n = b[i + 1], int.from_bytes(b[i + 2:i + 4], "big")
+            if m in (0xC0, 0xC1, 0xC2):  # SOF: id, sampling, table per component
+                for k in range(b[i + 9]):
+                    b[i + 10 + 3 * k] = ord("RGB"[k])
+            if m == 0xDA:  # SOS: selector, tables per component; the scan data follow
+                for k in range(b[i + 4]):
+                    b[i + 5 + 2 * k] = ord("RGB"[k])
+                break
+            i += 2 + n
+        return bytes(b)
+
+    for name, (w, h), ss, make, note in [
+        ("jfif_adobe0_420.jpg", (30, 22), "4:2:0", lambda d: with_app14(d, 0, True),
+         "JFIF APP0 and Adobe transform 0: libjpeg reads YCbCr (JFIF first)"),
+        ("jfif_rgb_ids_422.jpg", (46, 30), "4:2:2", with_rgb_ids,
+         "JFIF APP0 and component ids 'R','G','B': libjpeg reads YCbCr"),
+        ("adobe1_rgb_ids_444.jpg", (40, 24), "4:4:4", lambda d: with_rgb_ids(with_app14(d, 1, False)),
+         "Adobe transform 1 (no JFIF) and component ids 'R','G','B': libjpeg reads YCbCr"),
+    ]:
+        buf = io.BytesIO()
+        Image.fromarray(photo(name, w, h)).save(buf, "JPEG", quality=90, subsampling=ss)
+        d = buf.getvalue()
+        assert d[2:4] == b"\xff\xe0", "Pillow writes JFIF APP0 first"
+        with open(os.path.join(out, name), "wb") as f:
+            f.write(make(d))
+        cases.append(case_for(out, name, note, ["L"]))
+
     # Lossless JPEG (SOF3), which Pillow's libjpeg-turbo reads: written by imagecodecs (libjpeg-
     # turbo 3); not a manifest case (zune-jpeg cannot decode it): tests/pillow.rs reads it.
     import imagecodecs  # noqa: PLC0415 - only this fixture needs it

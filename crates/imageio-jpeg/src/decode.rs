@@ -375,14 +375,17 @@ fn decode_raw(
         (Stored::Cmyk, Mode::Cmyk) => (ColorSpace::CMYK, Post::InvertAll),
         (Stored::Ycck, Mode::Cmyk) => (ColorSpace::YCCK, Post::YcckToCmyk),
     };
+    let color = stored == Stored::Color;
+    let ycc = color && !libjpeg_reads_rgb(header);
+    // Files libjpeg reads as YCbCr but zune-jpeg as R, G, B: zune-jpeg passes the components
+    // through (upsampled), and they are converted here.
+    let passed_through = ycc && zune_reads_rgb(header);
     // Colour files whose last column or row zune-jpeg would blend with the MCU padding are
-    // decoded to YCbCr, repaired, and converted here.
-    // (Not for Adobe files with transform 0: their components are R, G, B, not YCbCr.)
-    let ycc = header.adobe.and_then(|a| a.1) != Some(0);
-    let repair = (stored == Stored::Color && ycc && zune_out == ColorSpace::RGB)
+    // decoded to YCbCr, repaired, and converted here (not files of R, G, B components).
+    let repair = (ycc && zune_out == ColorSpace::RGB)
         .then(|| header.frame.as_ref().and_then(chroma_repair))
         .flatten();
-    let zune_out = if repair.is_some() {
+    let zune_out = if repair.is_some() && !passed_through {
         ColorSpace::YCbCr
     } else {
         zune_out
@@ -416,9 +419,40 @@ fn decode_raw(
             Repair::Edges { col, row } => fix_chroma_edges(&mut buf, h, w, (col, row)),
             Repair::Replicate { vertical } => replicate_chroma(&mut buf, h, w, vertical),
         }
+    }
+    if repair.is_some() || passed_through {
         ycc_to_rgb_libjpeg(&mut buf);
     }
     Ok((buf, post))
+}
+
+/// Whether libjpeg (so Pillow) reads a three-component file as R, G, B rather than YCbCr
+/// (`default_decompress_parms` in jdapimin.c): a JFIF APP0 means YCbCr; else an Adobe APP14
+/// decides (transform 0: RGB, any other: YCbCr); else component ids 'R', 'G', 'B' mean RGB.
+#[cfg(not(feature = "turbo"))]
+fn libjpeg_reads_rgb(header: &Header) -> bool {
+    if header.jfif.is_some() {
+        return false;
+    }
+    if let Some((_, transform)) = header.adobe {
+        return transform == Some(0);
+    }
+    has_rgb_ids(header)
+}
+
+/// Whether zune-jpeg 0.5.15 reads a three-component file as R, G, B: Adobe transform 0, or
+/// component ids 'R', 'G', 'B' (whatever the JFIF or Adobe markers say).
+#[cfg(not(feature = "turbo"))]
+fn zune_reads_rgb(header: &Header) -> bool {
+    header.adobe.and_then(|a| a.1) == Some(0) || has_rgb_ids(header)
+}
+
+#[cfg(not(feature = "turbo"))]
+fn has_rgb_ids(header: &Header) -> bool {
+    header
+        .frame
+        .as_ref()
+        .is_some_and(|f| f.components.iter().map(|c| c.id).eq(*b"RGB"))
 }
 
 /// libjpeg-turbo (feature `turbo`): decodes into the layout `post` expects. libjpeg gives gray,
