@@ -223,6 +223,14 @@ def gen_files(out: str) -> list[dict]:
             f.write(make(d))
         cases.append(case_for(out, name, note, ["L"]))
 
+    # Adobe transforms libjpeg does not know: a warning, then YCbCr (three components) or YCCK
+    # (four components, also for transform 1).
+    buf = io.BytesIO()
+    Image.fromarray(photo("adobe_transform5", 40, 24)).save(buf, "JPEG", quality=90, subsampling="4:2:0")
+    with open(os.path.join(out, "adobe_transform5_420.jpg"), "wb") as f:
+        f.write(with_app14(buf.getvalue(), 5, False))
+    cases.append(case_for(out, "adobe_transform5_420.jpg", "Adobe transform 5 (unknown): libjpeg reads YCbCr"))
+
     # Lossless JPEG (SOF3), which Pillow's libjpeg-turbo reads: written by imagecodecs (libjpeg-
     # turbo 3); not a manifest case (zune-jpeg cannot decode it): tests/pillow.rs reads it.
     import imagecodecs  # noqa: PLC0415 - only this fixture needs it
@@ -245,6 +253,15 @@ def gen_files(out: str) -> list[dict]:
     cases.append(case_for(out, "cmyk.jpg",
                           "CMYK (Adobe APP14 transform 0, inverted samples): default read is Pillow's convert('RGB')",
                           ["CMYK", "L"]))
+    # the same four components with Adobe transform 1, which libjpeg reads as YCCK (warning)
+    d = bytearray(open(os.path.join(out, "cmyk.jpg"), "rb").read())
+    at = d.index(b"\xff\xeeAdobe"[:2])
+    assert d[at + 4:at + 9] == b"Adobe" and d[at + 15] == 0
+    d[at + 15] = 1
+    with open(os.path.join(out, "cmyk_adobe_transform1.jpg"), "wb") as f:
+        f.write(bytes(d))
+    cases.append(case_for(out, "cmyk_adobe_transform1.jpg", "four components, Adobe transform 1: libjpeg reads YCCK",
+                          ["CMYK"]))
 
     # metadata
     icc = bytearray(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())

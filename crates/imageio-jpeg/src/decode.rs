@@ -80,8 +80,12 @@ impl Stored {
         Ok(match frame.components.len() {
             1 => Stored::Gray,
             3 => Stored::Color,
-            4 if header.adobe.and_then(|a| a.1) == Some(2) => Stored::Ycck,
-            4 => Stored::Cmyk,
+            // libjpeg: an Adobe APP14 with any transform but 0 means YCCK (2, or unknown
+            // values with a warning); no Adobe segment, or transform 0, means CMYK
+            4 => match header.adobe.and_then(|a| a.1) {
+                Some(t) if t != 0 => Stored::Ycck,
+                _ => Stored::Cmyk,
+            },
             n => {
                 return Err(Error::unsupported(format!(
                     "JPEG files with {n} components are not supported"
@@ -390,6 +394,8 @@ fn decode_raw(
     } else {
         zune_out
     };
+    let patched = adobe_transform_for_zune(data, header, stored);
+    let data = patched.as_deref().unwrap_or(data);
     let options = DecoderOptions::default()
         .jpeg_set_out_colorspace(zune_out)
         .set_max_width(usize::from(u16::MAX))
@@ -424,6 +430,24 @@ fn decode_raw(
         ycc_to_rgb_libjpeg(&mut buf);
     }
     Ok((buf, post))
+}
+
+/// zune-jpeg refuses Adobe transforms other than 0, 1 and 2 ("Unknown Adobe colorspace") and
+/// reads transform 1 on four components as YCbCr, where libjpeg reads YCbCr (three components)
+/// or YCCK (four) with a warning. For such files, a copy with libjpeg's transform.
+#[cfg(not(feature = "turbo"))]
+fn adobe_transform_for_zune(data: &[u8], header: &Header, stored: Stored) -> Option<Vec<u8>> {
+    let at = header.adobe_transform_at?;
+    let libjpeg = match (stored, data.get(at)?) {
+        (Stored::Color, 0 | 1) | (Stored::Cmyk | Stored::Ycck, 0 | 2) | (Stored::Gray, _) => {
+            return None;
+        }
+        (Stored::Color, _) => 1,
+        (Stored::Cmyk | Stored::Ycck, _) => 2,
+    };
+    let mut copy = data.to_vec();
+    copy[at] = libjpeg;
+    Some(copy)
 }
 
 /// Whether libjpeg (so Pillow) reads a three-component file as R, G, B rather than YCbCr

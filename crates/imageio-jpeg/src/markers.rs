@@ -78,6 +78,8 @@ pub(crate) struct Header {
     pub icc_chunks: Vec<(u8, u8, Vec<u8>)>,
     /// Adobe APP14: (version, transform).
     pub adobe: Option<(u16, Option<u8>)>,
+    /// Offset in the file of that segment's transform byte, when it has one.
+    pub adobe_transform_at: Option<usize>,
     /// The last COM segment (Pillow keeps the last one too).
     pub comment: Option<Vec<u8>>,
     /// XMP packet (APP1 with the Adobe XMP namespace), without the namespace prefix.
@@ -167,6 +169,7 @@ pub(crate) fn scan(data: &[u8]) -> Result<Header> {
             )));
         }
         let s = &data[pos + 2..end];
+        let s_at = pos + 2;
         pos = end;
         match m {
             0xDA => {
@@ -227,6 +230,7 @@ pub(crate) fn scan(data: &[u8]) -> Result<Header> {
             }
             0xEE if s.starts_with(b"Adobe") && s.len() >= 7 => {
                 h.adobe = Some((be16(s, 5), s.get(11).copied()));
+                h.adobe_transform_at = (s.len() > 11).then_some(s_at + 11);
             }
             0xFE => h.comment = Some(s.to_vec()),
             0xDD if s.len() >= 2 => h.restart_interval = Some(be16(s, 0)),

@@ -36,14 +36,8 @@ pub(crate) fn decompress(
     // coefficient buffer: refuse more than libjpeg-turbo's own tools recommend
     hd.set(tj::TJPARAM_TJPARAM_SCANLIMIT, 500).map_err(setup)?;
     let derr = |e: TjError| Error::decoding(format!("JPEG (libjpeg-turbo): {e}"));
-    let (jw, jh) = match hd.decompress_header(data) {
-        Ok(size) => size,
-        Err(e) if e.warning => (
-            hd.get(tj::TJPARAM_TJPARAM_JPEGWIDTH) as usize,
-            hd.get(tj::TJPARAM_TJPARAM_JPEGHEIGHT) as usize,
-        ),
-        Err(e) => return Err(derr(e)),
-    };
+    // a warning in the header (an unknown Adobe transform, say) is judged by the decoding below
+    let (jw, jh) = hd.decompress_header_lenient(data).map_err(derr)?;
     if (jw, jh) != (w, h) {
         return Err(Error::decoding(format!(
             "JPEG frame size disagreement ({jw}×{jh} vs {w}×{h})"
@@ -62,23 +56,26 @@ pub(crate) fn decompress(
         return Ok(());
     }
     // Strict: the first warning stopped decoding. Junk bytes before a marker (often after the
-    // last scan) lose no data, and Pillow and the default build accept such files: decode again
-    // without stopping and accept when the last warning is of that kind too.
-    if !is_extraneous(&warning.message) {
+    // last scan) and an unknown Adobe transform lose no data, and Pillow and the default build
+    // accept such files: decode again without stopping and accept when the last warning is of
+    // those kinds too.
+    if !is_benign(&warning.message) {
         return Err(derr(warning));
     }
     hd.set(tj::TJPARAM_TJPARAM_STOPONWARNING, 0)
         .map_err(setup)?;
     match hd.decompress8(data, out, pitch, format) {
         Ok(()) => Ok(()),
-        Err(e) if e.warning && is_extraneous(&e.message) => Ok(()),
+        Err(e) if e.warning && is_benign(&e.message) => Ok(()),
         Err(e) => Err(derr(e)),
     }
 }
 
-/// libjpeg's `JWRN_EXTRANEOUS_DATA` warning.
-fn is_extraneous(message: &str) -> bool {
+/// libjpeg's warnings that lose no data: `JWRN_EXTRANEOUS_DATA` (junk before a marker) and
+/// `JWRN_ADOBE_XFORM` (an unknown Adobe transform, read as YCbCr or YCCK like the default build).
+fn is_benign(message: &str) -> bool {
     message.contains("extraneous bytes before marker")
+        || message.contains("Unknown Adobe color transform")
 }
 
 /// Encoder settings for one call of [`compress`].

@@ -104,11 +104,24 @@ impl PixelFormat {
 }
 
 /// An owned TurboJPEG instance, destroyed on drop.
-pub struct Handle(sys::tjhandle);
+pub struct Handle {
+    raw: sys::tjhandle,
+    init: Init,
+    /// The parameters set so far, replayed when the instance is reset.
+    params: Vec<(sys::TJPARAM, c_int)>,
+}
 
 impl Handle {
     /// A new instance for compression or decompression.
     pub fn new(init: Init) -> Result<Handle, TjError> {
+        Ok(Handle {
+            raw: Self::init_raw(init)?,
+            init,
+            params: Vec::new(),
+        })
+    }
+
+    fn init_raw(init: Init) -> Result<sys::tjhandle, TjError> {
         let kind = match init {
             Init::Compress => sys::TJINIT_TJINIT_COMPRESS,
             Init::Decompress => sys::TJINIT_TJINIT_DECOMPRESS,
@@ -120,39 +133,56 @@ impl Handle {
                 "cannot create a TurboJPEG instance (out of memory?)",
             ));
         }
-        Ok(Handle(h))
+        Ok(h)
+    }
+
+    /// Replaces the instance with a fresh one with the same parameters. A header read that
+    /// failed (an error, or a warning with `TJPARAM_STOPONWARNING`) leaves libjpeg inside the
+    /// header, and the next call would go on from there ("two SOI markers").
+    fn reset(&mut self) -> Result<(), TjError> {
+        let fresh = Self::init_raw(self.init)?;
+        // SAFETY: self.raw came from tj3Init and is destroyed exactly once, here; it is
+        // replaced by the live fresh instance at once.
+        unsafe { sys::tj3Destroy(self.raw) };
+        self.raw = fresh;
+        for (param, value) in std::mem::take(&mut self.params) {
+            self.set(param, value)?;
+        }
+        Ok(())
     }
 
     /// Sets a `TJPARAM_*` parameter.
     pub fn set(&mut self, param: sys::TJPARAM, value: c_int) -> Result<(), TjError> {
-        // SAFETY: self.0 is a live handle from tj3Init; tj3Set only reads its arguments.
-        if unsafe { sys::tj3Set(self.0, param as c_int, value) } != 0 {
+        // SAFETY: self.raw is a live handle from tj3Init; tj3Set only reads its arguments.
+        if unsafe { sys::tj3Set(self.raw, param as c_int, value) } != 0 {
             return Err(self.error());
         }
+        self.params.retain(|&(p, _)| p != param);
+        self.params.push((param, value));
         Ok(())
     }
 
     /// Reads a `TJPARAM_*` parameter (after [`Handle::decompress_header`]: the frame's width,
     /// height, precision, colour space, ...).
     pub fn get(&mut self, param: sys::TJPARAM) -> c_int {
-        // SAFETY: self.0 is a live handle from tj3Init; tj3Get only reads it.
-        unsafe { sys::tj3Get(self.0, param as c_int) }
+        // SAFETY: self.raw is a live handle from tj3Init; tj3Get only reads it.
+        unsafe { sys::tj3Get(self.raw, param as c_int) }
     }
 
     /// The last error of this instance, with its warning flag.
     fn error(&mut self) -> TjError {
-        // SAFETY: self.0 is a live handle; tj3GetErrorStr returns NULL or a NUL-terminated
+        // SAFETY: self.raw is a live handle; tj3GetErrorStr returns NULL or a NUL-terminated
         // string owned by the instance (or static), valid until the next call on the instance.
         // It is copied out before anything else is called.
-        let p = unsafe { sys::tj3GetErrorStr(self.0) };
+        let p = unsafe { sys::tj3GetErrorStr(self.raw) };
         let message = if p.is_null() {
             "unknown error".to_owned()
         } else {
             // SAFETY: p is non-null and NUL-terminated (see above).
             unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned()
         };
-        // SAFETY: self.0 is a live handle.
-        let code = unsafe { sys::tj3GetErrorCode(self.0) };
+        // SAFETY: self.raw is a live handle.
+        let code = unsafe { sys::tj3GetErrorCode(self.raw) };
         TjError {
             message,
             warning: code == sys::TJERR_TJERR_WARNING as c_int,
@@ -166,11 +196,35 @@ impl Handle {
         // SAFETY: data is a live slice and its exact length is passed; tj3DecompressHeader only
         // reads it.
         let r =
-            unsafe { sys::tj3DecompressHeader(self.0, data.as_ptr(), data.len() as sys::size_t) };
+            unsafe { sys::tj3DecompressHeader(self.raw, data.as_ptr(), data.len() as sys::size_t) };
         if r != 0 {
-            return Err(self.error());
+            let e = self.error();
+            // without STOPONWARNING a warning does not interrupt the header: nothing to reset
+            if !(e.warning && self.get(sys::TJPARAM_TJPARAM_STOPONWARNING) == 0) {
+                self.reset()?;
+            }
+            return Err(e);
         }
         self.frame_size()
+    }
+
+    /// Reads the headers of `data` like [`Handle::decompress_header`], going on past warnings
+    /// whatever `TJPARAM_STOPONWARNING` says (which is kept for the decompression).
+    pub fn decompress_header_lenient(&mut self, data: &[u8]) -> Result<(usize, usize), TjError> {
+        match self.decompress_header(data) {
+            Err(e) if e.warning => {
+                let stop = self.get(sys::TJPARAM_TJPARAM_STOPONWARNING);
+                self.set(sys::TJPARAM_TJPARAM_STOPONWARNING, 0)?;
+                let size = match self.decompress_header(data) {
+                    // read through: the warning is all there was to say
+                    Err(e) if e.warning => self.frame_size(),
+                    r => r,
+                };
+                self.set(sys::TJPARAM_TJPARAM_STOPONWARNING, stop)?;
+                size
+            }
+            r => r,
+        }
     }
 
     fn frame_size(&mut self) -> Result<(usize, usize), TjError> {
@@ -193,13 +247,8 @@ impl Handle {
         pitch: usize,
         format: PixelFormat,
     ) -> Result<c_int, TjError> {
-        // The frame size comes from the data the decompression will read (a warning-only
-        // failure still leaves the header's values in place).
-        let (w, h) = match self.decompress_header(data) {
-            Ok(size) => size,
-            Err(e) if e.warning => self.frame_size()?,
-            Err(e) => return Err(e),
-        };
+        // The frame size comes from the data the decompression will read.
+        let (w, h) = self.decompress_header_lenient(data)?;
         let row = w
             .checked_mul(format.channels())
             .ok_or_else(|| TjError::refused("JPEG row too long"))?;
@@ -232,7 +281,7 @@ impl Handle {
         // caught by TurboJPEG's setjmp in C and returned as -1.
         let r = unsafe {
             sys::tj3Decompress8(
-                self.0,
+                self.raw,
                 data.as_ptr(),
                 data.len() as sys::size_t,
                 out.as_mut_ptr(),
@@ -260,7 +309,7 @@ impl Handle {
         // 12-bit functions count the pitch in samples).
         let r = unsafe {
             sys::tj3Decompress12(
-                self.0,
+                self.raw,
                 data.as_ptr(),
                 data.len() as sys::size_t,
                 out.as_mut_ptr(),
@@ -279,7 +328,7 @@ impl Handle {
         // SAFETY: icc is a live slice with its exact length; TurboJPEG copies it (the pointer
         // is declared mutable but only read).
         let r = unsafe {
-            sys::tj3SetICCProfile(self.0, icc.as_ptr().cast_mut(), icc.len() as sys::size_t)
+            sys::tj3SetICCProfile(self.raw, icc.as_ptr().cast_mut(), icc.len() as sys::size_t)
         };
         if r != 0 {
             return Err(self.error());
@@ -337,7 +386,7 @@ impl Handle {
         // (tj3Alloc) and stores its pointer and length in buf, which frees it on drop.
         let r = unsafe {
             sys::tj3Compress8(
-                self.0,
+                self.raw,
                 src.as_ptr(),
                 w,
                 p,
@@ -369,7 +418,7 @@ impl Handle {
         // SAFETY: as in compress8, with src holding at least pitch × height i16 samples.
         let r = unsafe {
             sys::tj3Compress12(
-                self.0,
+                self.raw,
                 src.as_ptr(),
                 w,
                 p,
@@ -388,8 +437,8 @@ impl Handle {
 
 impl Drop for Handle {
     fn drop(&mut self) {
-        // SAFETY: self.0 came from tj3Init and is destroyed exactly once, here.
-        unsafe { sys::tj3Destroy(self.0) }
+        // SAFETY: self.raw came from tj3Init and is destroyed exactly once, here.
+        unsafe { sys::tj3Destroy(self.raw) }
     }
 }
 
@@ -435,6 +484,15 @@ impl Drop for TjBuf {
 mod tests {
     use super::*;
 
+    fn rgb_jpeg(w: usize, h: usize) -> Vec<u8> {
+        let px: Vec<u8> = (0..w * h * 3).map(|i| (i * 7 % 256) as u8).collect();
+        let mut enc = Handle::new(Init::Compress).unwrap();
+        enc.set(sys::TJPARAM_TJPARAM_QUALITY, 95).unwrap();
+        enc.set(sys::TJPARAM_TJPARAM_SUBSAMP, sys::TJSAMP_TJSAMP_420)
+            .unwrap();
+        enc.compress8(&px, w, w * 3, h, PixelFormat::Rgb).unwrap()
+    }
+
     fn gray_jpeg(w: usize, h: usize) -> Vec<u8> {
         let px: Vec<u8> = (0..w * h).map(|i| (i % 256) as u8).collect();
         let mut enc = Handle::new(Init::Compress).unwrap();
@@ -468,6 +526,39 @@ mod tests {
         let mut out = vec![0u8; 32 * 16];
         dec.decompress8(&jpeg, &mut out, 32, PixelFormat::Gray)
             .unwrap();
+    }
+
+    /// A header read stopped by a warning must not leave libjpeg inside the header: the next
+    /// read of the same instance starts afresh (it used to fail with "two SOI markers").
+    #[test]
+    fn a_header_warning_leaves_the_instance_usable() {
+        let mut jpeg = rgb_jpeg(16, 8);
+        // the JFIF APP0 replaced by an Adobe APP14 with the unknown transform 7: libjpeg warns
+        assert_eq!(jpeg[2..4], [0xFF, 0xE0]);
+        let app0_end = 4 + usize::from(u16::from_be_bytes([jpeg[4], jpeg[5]]));
+        let mut app14 = vec![0xFF, 0xEE, 0, 14];
+        app14.extend_from_slice(b"Adobe\0\x64\0\0\0\0\x07");
+        jpeg.splice(2..app0_end, app14);
+        let mut dec = Handle::new(Init::Decompress).unwrap();
+        dec.set(sys::TJPARAM_TJPARAM_STOPONWARNING, 1).unwrap();
+        let e = dec.decompress_header(&jpeg).unwrap_err();
+        assert!(e.warning, "{e}");
+        assert!(e.message.contains("Adobe"), "{e}");
+        assert_eq!(dec.decompress_header_lenient(&jpeg).unwrap(), (16, 8));
+        assert_eq!(dec.get(sys::TJPARAM_TJPARAM_STOPONWARNING), 1);
+        let mut out = vec![0u8; 16 * 8 * 3];
+        let e = dec
+            .decompress8(&jpeg, &mut out, 48, PixelFormat::Rgb)
+            .unwrap_err();
+        assert!(e.warning && e.message.contains("Adobe"), "{e}");
+        // without stopping, the image is decoded and the warning still reported
+        dec.set(sys::TJPARAM_TJPARAM_STOPONWARNING, 0).unwrap();
+        out.fill(0);
+        let e = dec
+            .decompress8(&jpeg, &mut out, 48, PixelFormat::Rgb)
+            .unwrap_err();
+        assert!(e.warning, "{e}");
+        assert!(out.iter().any(|&v| v != 0));
     }
 
     #[test]
