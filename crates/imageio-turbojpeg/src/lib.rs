@@ -190,8 +190,9 @@ impl Handle {
     }
 
     /// Reads the headers of the JPEG `data` into the instance and returns the frame's (width,
-    /// height). A warning (with `TJPARAM_STOPONWARNING` set) is an `Err` with `warning` set; the
-    /// parameters have been read all the same.
+    /// height). Any failure is an `Err`, a warning with `warning` set. A read that stopped
+    /// (an error, or a warning with `TJPARAM_STOPONWARNING` set) resets the instance, keeping
+    /// the parameters set; [`Handle::decompress_header_lenient`] reads through warnings.
     pub fn decompress_header(&mut self, data: &[u8]) -> Result<(usize, usize), TjError> {
         // SAFETY: data is a live slice and its exact length is passed; tj3DecompressHeader only
         // reads it.
