@@ -233,7 +233,7 @@ def gen_files(out: str) -> list[dict]:
 
     # Lossless JPEG (SOF3), which Pillow's libjpeg-turbo reads: written by imagecodecs (libjpeg-
     # turbo 3); not a manifest case (zune-jpeg cannot decode it): tests/pillow.rs reads it.
-    import imagecodecs  # noqa: PLC0415 - only this fixture needs it
+    import imagecodecs  # noqa: PLC0415 - only this fixture and the YCCK one need it
 
     with open(os.path.join(out, "lossless_sof3.jpg"), "wb") as f:
         f.write(imagecodecs.jpeg8_encode(photo("lossless", 40, 24), lossless=True))
@@ -262,6 +262,23 @@ def gen_files(out: str) -> list[dict]:
         f.write(bytes(d))
     cases.append(case_for(out, "cmyk_adobe_transform1.jpg", "four components, Adobe transform 1: libjpeg reads YCCK",
                           ["CMYK"]))
+
+    # Subsampled four-component files with an even size that is not a multiple of the MCU: the
+    # last column (row) of the subsampled components, as for edge_even_* (Pillow writes CMYK
+    # with its first component at 2x; imagecodecs writes YCCK with Y and K at 2x2).
+    def textured(name: str, w: int, h: int, channels: int) -> np.ndarray:
+        a = rng_for(name).integers(0, 256, (h, w, channels), dtype=np.int16)
+        return np.clip(a, 0, 255).astype(np.uint8)
+
+    for name, ss in [("cmyk_edge_422_46x30.jpg", "4:2:2"), ("cmyk_edge_420_46x30.jpg", "4:2:0")]:
+        save(os.path.join(out, name), Image.fromarray(textured(name, 46, 30, 4), "CMYK"), quality=90,
+             subsampling=ss)
+        cases.append(case_for(out, name, f"CMYK {ss} 46x30: even size, partial MCU", ["CMYK", "L"]))
+    with open(os.path.join(out, "ycck_edge_420_46x30.jpg"), "wb") as f:
+        f.write(imagecodecs.jpeg8_encode(textured("ycck_edge", 46, 30, 4), level=90, colorspace="CMYK",
+                                         outcolorspace="YCCK", subsampling="420"))
+    cases.append(case_for(out, "ycck_edge_420_46x30.jpg", "YCCK (Adobe transform 2) 4:2:0 46x30, by imagecodecs",
+                          ["CMYK", "L"]))
 
     # metadata
     icc = bytearray(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())

@@ -224,8 +224,9 @@ enum Repair {
     /// chroma sample boundary (an even width with horizontal 2× subsampling, an even height with
     /// vertical 2×, neither a multiple of the MCU), the last column (row) is blended with the
     /// padding that follows it: up to ~40 levels off on textured edges. libjpeg replicates the
-    /// last real sample.
-    Edges { col: bool, row: bool },
+    /// last real sample. `col` and `row` are bit masks of the output channels to repair (the
+    /// components subsampled 2× in that direction); `channels` is the output's channel count.
+    Edges { channels: usize, col: u8, row: u8 },
     /// Horizontal 2× subsampling with a chroma plane at most 2 samples wide (images at most 4
     /// pixels wide): libjpeg does not use fancy upsampling there (`downsampled_width > 2` is
     /// its condition) but plain replication, horizontally and, for 4:2:0, vertically too;
@@ -236,18 +237,44 @@ enum Repair {
 #[cfg(not(feature = "turbo"))]
 fn chroma_repair(frame: &crate::markers::Frame) -> Option<Repair> {
     let c = &frame.components;
-    if c.len() != 3 || c[1..].iter().any(|c| c.h != 1 || c.v != 1) {
-        return None;
-    }
     let (w, h) = (usize::from(frame.width), usize::from(frame.height));
-    if c[0].h == 2 && w.div_ceil(2) <= 2 {
+    if c.len() == 3
+        && c[1..].iter().all(|c| c.h == 1 && c.v == 1)
+        && c[0].h == 2
+        && w.div_ceil(2) <= 2
+    {
         return Some(Repair::Replicate {
             vertical: c[0].v == 2,
         });
     }
-    let col = c[0].h == 2 && w % 2 == 0 && w % 16 != 0;
-    let row = c[0].v == 2 && h % 2 == 0 && h % 16 != 0;
-    (col || row).then_some(Repair::Edges { col, row })
+    // Components at full resolution or subsampled 2× (what zune-jpeg's fancy upsampling
+    // handles); the mask of those subsampled in each direction whose edge falls inside an MCU.
+    let hmax = c.iter().map(|c| c.h).max()?;
+    let vmax = c.iter().map(|c| c.v).max()?;
+    if !matches!(c.len(), 3 | 4) || hmax > 2 || vmax > 2 || c.iter().any(|c| c.h == 0 || c.v == 0) {
+        return None;
+    }
+    let mask = |sub: &dyn Fn(&crate::markers::Component) -> bool| {
+        c.iter()
+            .enumerate()
+            .filter(|(_, c)| sub(c))
+            .fold(0u8, |m, (i, _)| m | 1 << i)
+    };
+    let col = if hmax == 2 && w % 2 == 0 && w % 16 != 0 {
+        mask(&|c| c.h == 1)
+    } else {
+        0
+    };
+    let row = if vmax == 2 && h % 2 == 0 && h % 16 != 0 {
+        mask(&|c| c.v == 1)
+    } else {
+        0
+    };
+    (col != 0 || row != 0).then_some(Repair::Edges {
+        channels: c.len(),
+        col,
+        row,
+    })
 }
 
 /// For images at most 4 pixels wide with horizontal 2× subsampling ([`Repair::Replicate`]):
@@ -305,51 +332,53 @@ fn replicate_chroma(ycc: &mut [u8], h: usize, w: usize, vertical: bool) {
 /// the one before it `b`, so `c = (3·first − second) / 2` (within one level of rounding).
 /// A 2-pixel-wide (high) image has `c` itself in its first column (row).
 #[cfg(not(feature = "turbo"))]
-fn fix_chroma_edges(ycc: &mut [u8], h: usize, w: usize, (col, row): (bool, bool)) {
+fn fix_chroma_edges(buf: &mut [u8], h: usize, w: usize, channels: usize, (col, row): (u8, u8)) {
     let estimate = |a: u8, b: u8| ((3 * i32::from(a) - i32::from(b) + 1) >> 1).clamp(0, 255) as u8;
-    if col && w >= 2 {
-        for line in ycc.chunks_exact_mut(w * 3) {
-            for ch in 1..3 {
-                line[(w - 1) * 3 + ch] = if w >= 3 {
-                    estimate(line[(w - 2) * 3 + ch], line[(w - 3) * 3 + ch])
+    let stride = w * channels;
+    if col != 0 && w >= 2 {
+        for line in buf.chunks_exact_mut(stride) {
+            for ch in (0..channels).filter(|ch| col & 1 << ch != 0) {
+                line[(w - 1) * channels + ch] = if w >= 3 {
+                    estimate(line[(w - 2) * channels + ch], line[(w - 3) * channels + ch])
                 } else {
                     line[ch]
                 };
             }
         }
     }
-    if row && h >= 2 {
-        let stride = w * 3;
-        for i in 0..stride {
-            if i % 3 == 0 {
-                continue;
-            }
-            ycc[(h - 1) * stride + i] = if h >= 3 {
-                estimate(ycc[(h - 2) * stride + i], ycc[(h - 3) * stride + i])
+    if row != 0 && h >= 2 {
+        for i in (0..stride).filter(|i| row & 1 << (i % channels) != 0) {
+            buf[(h - 1) * stride + i] = if h >= 3 {
+                estimate(buf[(h - 2) * stride + i], buf[(h - 3) * stride + i])
             } else {
-                ycc[i]
+                buf[i]
             };
         }
     }
 }
 
-/// libjpeg's YCbCr → RGB (`jdcolor.c`, 16-bit fixed point), in place.
+/// libjpeg's YCbCr → RGB (`jdcolor.c`, 16-bit fixed point) of one pixel.
 #[cfg(not(feature = "turbo"))]
-fn ycc_to_rgb_libjpeg(buf: &mut [u8]) {
+fn ycc_to_rgb_fixed(y: u8, cb: u8, cr: u8) -> [u8; 3] {
     const ONE_HALF: i32 = 1 << 15;
     const fn fix(v: f64) -> i32 {
         (v * 65536.0 + 0.5) as i32
     }
+    let y = i32::from(y);
+    let cb = i32::from(cb) - 128;
+    let cr = i32::from(cr) - 128;
+    let r = y + ((fix(1.402) * cr + ONE_HALF) >> 16);
+    let g = y + ((-fix(0.344_14) * cb - fix(0.714_14) * cr + ONE_HALF) >> 16);
+    let b = y + ((fix(1.772) * cb + ONE_HALF) >> 16);
+    [r, g, b].map(|v| v.clamp(0, 255) as u8)
+}
+
+/// [`ycc_to_rgb_fixed`] over packed YCbCr pixels, in place.
+#[cfg(not(feature = "turbo"))]
+fn ycc_to_rgb_libjpeg(buf: &mut [u8]) {
     for p in buf.chunks_exact_mut(3) {
-        let y = i32::from(p[0]);
-        let cb = i32::from(p[1]) - 128;
-        let cr = i32::from(p[2]) - 128;
-        let r = y + ((fix(1.402) * cr + ONE_HALF) >> 16);
-        let g = y + ((-fix(0.344_14) * cb - fix(0.714_14) * cr + ONE_HALF) >> 16);
-        let b = y + ((fix(1.772) * cb + ONE_HALF) >> 16);
-        p[0] = r.clamp(0, 255) as u8;
-        p[1] = g.clamp(0, 255) as u8;
-        p[2] = b.clamp(0, 255) as u8;
+        let rgb = ycc_to_rgb_fixed(p[0], p[1], p[2]);
+        p.copy_from_slice(&rgb);
     }
 }
 
@@ -378,6 +407,29 @@ fn decode_raw(
         (Stored::Color, Mode::Cmyk) => (ColorSpace::RGB, Post::RgbToCmyk),
         (Stored::Cmyk, Mode::Cmyk) => (ColorSpace::CMYK, Post::InvertAll),
         (Stored::Ycck, Mode::Cmyk) => (ColorSpace::YCCK, Post::YcckToCmyk),
+    };
+    // Four-component files whose subsampled components zune-jpeg would blend with the MCU
+    // padding: decoded to their stored components, repaired, and converted here (YCCK → CMYK
+    // like libjpeg, then Pillow's conversions, as in the turbo build).
+    let four = matches!(stored, Stored::Cmyk | Stored::Ycck);
+    let repair4 = four
+        .then(|| header.frame.as_ref().and_then(chroma_repair))
+        .flatten()
+        .filter(|r| matches!(r, Repair::Edges { .. }));
+    let (zune_out, post) = match (repair4, stored, mode) {
+        (None, ..) => (zune_out, post),
+        (Some(_), s, m) => (
+            if s == Stored::Ycck {
+                ColorSpace::YCCK
+            } else {
+                ColorSpace::CMYK
+            },
+            match m {
+                Mode::Rgb => Post::CmykToRgb,
+                Mode::Gray => Post::CmykToGray,
+                Mode::Cmyk => Post::InvertAll,
+            },
+        ),
     };
     let color = stored == Stored::Color;
     let ycc = color && !libjpeg_reads_rgb(header);
@@ -420,14 +472,25 @@ fn decode_raw(
     }
     let mut buf = imageio_core::zeroed_vec::<u8>(size);
     dec.decode_into(&mut buf).map_err(zerr)?;
-    if let Some(r) = repair {
+    if let Some(r) = repair.or(repair4) {
         match r {
-            Repair::Edges { col, row } => fix_chroma_edges(&mut buf, h, w, (col, row)),
+            Repair::Edges { channels, col, row } => {
+                fix_chroma_edges(&mut buf, h, w, channels, (col, row))
+            }
             Repair::Replicate { vertical } => replicate_chroma(&mut buf, h, w, vertical),
         }
     }
     if repair.is_some() || passed_through {
         ycc_to_rgb_libjpeg(&mut buf);
+    }
+    if repair4.is_some() && stored == Stored::Ycck {
+        // libjpeg's ycck_cmyk_convert: C, M, Y = 255 − R, G, B of (Y, Cb, Cr); K unchanged
+        for p in buf.chunks_exact_mut(4) {
+            let rgb = ycc_to_rgb_fixed(p[0], p[1], p[2]);
+            for (v, c) in p.iter_mut().zip(rgb) {
+                *v = 255 - c;
+            }
+        }
     }
     Ok((buf, post))
 }
