@@ -274,26 +274,7 @@ impl Handle {
         pitch: usize,
         format: PixelFormat,
     ) -> Result<(), TjError> {
-        let pitch_c = self.check_output(data, out.len(), pitch, format)?;
-        // SAFETY: data is a live slice with its exact length. out is an exclusively borrowed
-        // buffer of at least pitch × h bytes, and pitch ≥ w × channels, for the w × h frame the
-        // header of this same data declares (just checked); libjpeg-turbo writes h rows of
-        // w × channels bytes, pitch apart (this API sets no scaling or cropping). Errors are
-        // caught by TurboJPEG's setjmp in C and returned as -1.
-        let r = unsafe {
-            sys::tj3Decompress8(
-                self.raw,
-                data.as_ptr(),
-                data.len() as sys::size_t,
-                out.as_mut_ptr(),
-                pitch_c,
-                format.tjpf(),
-            )
-        };
-        if r != 0 {
-            return Err(self.error());
-        }
-        Ok(())
+        self.decompress(data, out, pitch, format, sys::tj3Decompress8)
     }
 
     /// Like [`Handle::decompress8`] for JPEG data of 9 to 12 bits per sample (`i16` samples,
@@ -305,11 +286,28 @@ impl Handle {
         pitch: usize,
         format: PixelFormat,
     ) -> Result<(), TjError> {
+        self.decompress(data, out, pitch, format, sys::tj3Decompress12)
+    }
+
+    /// [`Handle::decompress8`] or [`Handle::decompress12`], by `f`; the pitch counts samples of
+    /// type `T`, which `f`'s signature ties to the precision.
+    fn decompress<T>(
+        &mut self,
+        data: &[u8],
+        out: &mut [T],
+        pitch: usize,
+        format: PixelFormat,
+        f: DecompressFn<T>,
+    ) -> Result<(), TjError> {
         let pitch_c = self.check_output(data, out.len(), pitch, format)?;
-        // SAFETY: as in decompress8, with out holding at least pitch × h i16 samples (the
-        // 12-bit functions count the pitch in samples).
+        // SAFETY: data is a live slice with its exact length. out is an exclusively borrowed
+        // buffer of at least pitch × h samples of type T (what f writes: tj3Decompress8 u8,
+        // tj3Decompress12 i16, pitch counted in samples), and pitch ≥ w × channels, for the
+        // w × h frame the header of this same data declares (just checked); libjpeg-turbo
+        // writes h rows of w × channels samples, pitch apart (this API sets no scaling or
+        // cropping). Errors are caught by TurboJPEG's setjmp in C and returned as -1.
         let r = unsafe {
-            sys::tj3Decompress12(
+            f(
                 self.raw,
                 data.as_ptr(),
                 data.len() as sys::size_t,
@@ -377,30 +375,7 @@ impl Handle {
         height: usize,
         format: PixelFormat,
     ) -> Result<Vec<u8>, TjError> {
-        let (w, p, h) = Self::check_source(src.len(), width, pitch, height, format)?;
-        // TurboJPEG must allocate (and grow) the output buffer itself: NOREALLOC off.
-        self.set(sys::TJPARAM_TJPARAM_NOREALLOC, 0)?;
-        let mut buf = TjBuf::default();
-        // SAFETY: src is a live slice of at least pitch × height bytes with pitch ≥ width ×
-        // channels (checked above), which is what libjpeg-turbo reads for this pixel format.
-        // buf.ptr starts NULL and NOREALLOC is off, so TurboJPEG allocates the output
-        // (tj3Alloc) and stores its pointer and length in buf, which frees it on drop.
-        let r = unsafe {
-            sys::tj3Compress8(
-                self.raw,
-                src.as_ptr(),
-                w,
-                p,
-                h,
-                format.tjpf(),
-                &mut buf.ptr,
-                &mut buf.len,
-            )
-        };
-        if r != 0 {
-            return Err(self.error());
-        }
-        buf.to_vec()
+        self.compress(src, (width, pitch, height), format, sys::tj3Compress8)
     }
 
     /// Like [`Handle::compress8`] for samples of 9 to 12 bits (`i16`, `pitch` in samples; the
@@ -413,12 +388,29 @@ impl Handle {
         height: usize,
         format: PixelFormat,
     ) -> Result<Vec<u8>, TjError> {
+        self.compress(src, (width, pitch, height), format, sys::tj3Compress12)
+    }
+
+    /// [`Handle::compress8`] or [`Handle::compress12`], by `f` (whose signature ties the
+    /// sample type `T` to the precision).
+    fn compress<T>(
+        &mut self,
+        src: &[T],
+        (width, pitch, height): (usize, usize, usize),
+        format: PixelFormat,
+        f: CompressFn<T>,
+    ) -> Result<Vec<u8>, TjError> {
         let (w, p, h) = Self::check_source(src.len(), width, pitch, height, format)?;
+        // TurboJPEG must allocate (and grow) the output buffer itself: NOREALLOC off.
         self.set(sys::TJPARAM_TJPARAM_NOREALLOC, 0)?;
         let mut buf = TjBuf::default();
-        // SAFETY: as in compress8, with src holding at least pitch × height i16 samples.
+        // SAFETY: src is a live slice of at least pitch × height samples of type T (what f
+        // reads) with pitch ≥ width × channels (checked above), which is what libjpeg-turbo
+        // reads for this pixel format. buf.ptr starts NULL and NOREALLOC is off, so TurboJPEG
+        // allocates the output (tj3Alloc) and stores its pointer and length in buf, which frees
+        // it on drop.
         let r = unsafe {
-            sys::tj3Compress12(
+            f(
                 self.raw,
                 src.as_ptr(),
                 w,
@@ -435,6 +427,22 @@ impl Handle {
         buf.to_vec()
     }
 }
+
+/// `tj3Decompress8` / `tj3Decompress12`.
+type DecompressFn<T> =
+    unsafe extern "C" fn(sys::tjhandle, *const u8, sys::size_t, *mut T, c_int, c_int) -> c_int;
+
+/// `tj3Compress8` / `tj3Compress12`.
+type CompressFn<T> = unsafe extern "C" fn(
+    sys::tjhandle,
+    *const T,
+    c_int,
+    c_int,
+    c_int,
+    c_int,
+    *mut *mut u8,
+    *mut sys::size_t,
+) -> c_int;
 
 impl Drop for Handle {
     fn drop(&mut self) {
