@@ -454,6 +454,10 @@ impl<'a> TiffFile<'a> {
             .and_then(|p| p.file_name())
             .map(|n| n.to_string_lossy().to_lowercase());
         let mut out = Vec::new();
+        // the plane tables (8 bytes a plane, held by the series) are allocated before any pixels:
+        // bound them (8 MB) for hostile XML, all Images together: each Image may declare its
+        // own million planes
+        let mut planes_left: usize = 1 << 20;
         for image in root.children().filter(|n| n.is_element()) {
             let tag = image.tag_name().name();
             if tag == "BinaryOnly" {
@@ -491,10 +495,7 @@ impl<'a> TiffFile<'a> {
             }
             let planes_shape = shape[..3].to_vec();
             let nplanes = product(&planes_shape);
-            // the plane table is allocated before any pixels: bound it (8 MB) for hostile XML
-            if nplanes > 1 << 20 {
-                return None;
-            }
+            planes_left = planes_left.checked_sub(nplanes)?;
             let mut ifds: Vec<usize> = Vec::new();
             for td in pixels
                 .children()

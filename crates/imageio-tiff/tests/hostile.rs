@@ -357,3 +357,18 @@ fn huge_height_without_byte_counts_is_a_limits_error() {
     let e = f.read(Index::Default).unwrap_err();
     assert!(matches!(e, imageio_core::Error::Limits { .. }), "{e}");
 }
+
+/// OME-XML whose Images each declare 1024 × 1024 planes (the most one Image may declare) for one
+/// 1×1 page: the bound on the plane tables applied to each Image alone, so every Image became a
+/// series holding an 8 MB table of missing planes, read as zeros plane by plane; a 256 KiB
+/// description of 1700 such Images asked for 13 GiB and minutes of work (a 3 KiB file of 20 took
+/// 35 s in the fuzz target). The bound now covers all Images together: past it the XML is not
+/// used, and the file reads as its page, like an Image declaring too many planes.
+#[test]
+fn ome_plane_tables_are_bounded_across_images() {
+    let data = std::fs::read(fixture("hostile_ome_many_images.ome.tif")).unwrap();
+    let mut f = open_read(data.as_slice(), Options::new()).unwrap();
+    let a = f.read(Index::Default).unwrap();
+    assert_eq!(a.shape(), &[1, 1], "falls back to the page");
+    assert_eq!(a.as_array::<u8>().unwrap()[[0, 0]], 7);
+}
