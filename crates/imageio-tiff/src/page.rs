@@ -411,14 +411,27 @@ impl Page {
                     )));
                 }
                 let tile_out_row = ctx.out_row_bytes(tw);
-                let tile_bytes = td.saturating_mul(tl).saturating_mul(tile_out_row);
-                if tile_bytes > (1 << 28) || tw > 1 << 20 || tl > 1 << 20 {
+                // A tile may be far taller than the page (TileLength 524 304 for 40 rows): the
+                // byte-stream codecs stop once the tile rows inside the page are decoded, so only
+                // those are decoded (and allocated), not the whole tile. JPEG and CCITT decode
+                // whole tiles.
+                let crop = !matches!(self.compression, 3 | 4 | 6 | 7);
+                let tile_rows = |z0: usize, ty: usize| -> usize {
+                    if !crop {
+                        return td.saturating_mul(tl);
+                    }
+                    let slices = td.min(self.depth - z0);
+                    (slices - 1) * tl + tl.min(self.height - ty * tl)
+                };
+                let scratch = tile_rows(0, 0).saturating_mul(tile_out_row);
+                if scratch > (1 << 28) || tw > 1 << 20 || tl > 1 << 20 {
                     return Err(Error::decoding(format!("absurd tile size {td}×{tl}×{tw}")));
                 }
                 let page = self;
                 // One job per (plane, depth tile, tile row); with tile depth > 1 the whole plane.
                 let band = |p: usize, z0: usize, ty: usize, dst: &mut [u8]| -> Result<()> {
-                    let mut tmp = vec![0u8; tile_bytes];
+                    let rows = tile_rows(z0, ty);
+                    let mut tmp = vec![0u8; rows * tile_out_row];
                     for tx in 0..across {
                         let tz = z0 / td;
                         let i = p * across * down * deep + (tz * down + ty) * across + tx;
@@ -427,7 +440,7 @@ impl Page {
                             page.offsets[i],
                             page.counts[i],
                             tw,
-                            td * tl,
+                            rows,
                             &mut tmp,
                             tile_out_row,
                         )?;

@@ -372,3 +372,49 @@ fn ome_plane_tables_are_bounded_across_images() {
     assert_eq!(a.shape(), &[1, 1], "falls back to the page");
     assert_eq!(a.as_array::<u8>().unwrap()[[0, 0]], 7);
 }
+
+/// Found fuzzing (hostile_tall_tiles.tif, 7.6 KiB: a 36×40 LZW page in 16×524 304 tiles): every
+/// tile was decoded whole into a tile-sized buffer although 40 of its rows lie in the page, 75 MB
+/// of decoding per read of a 4 KiB image (35 s in the fuzz target); a tile over 256 MiB was
+/// refused as absurd. Only the rows inside the page are decoded now (byte-stream codecs stop
+/// there; JPEG and CCITT tiles are still decoded whole).
+#[test]
+fn tiles_taller_than_the_page_decode_only_its_rows() {
+    let data = std::fs::read(fixture("hostile_tall_tiles.tif")).unwrap();
+    let mut f = open_read(data.as_slice(), Options::new()).unwrap();
+    assert_eq!(f.properties(Index::Default).unwrap().shape, vec![3, 40, 36]);
+    let _ = f.read(Index::Default);
+
+    // 8×2 pixels in one PackBits tile of 512 × 2²⁰ (512 MiB whole): the two rows of the page
+    let mut tile = Vec::new();
+    for base in [1u8, 11] {
+        tile.push(7); // 8 literal bytes
+        tile.extend(base..base + 8);
+        tile.extend([0x81, 0, 0x81, 0, 0x81, 0, 0x89, 0]); // 3 × 128 + 120 zeros
+    }
+    let entries = |offset: u32| {
+        vec![
+            (256, 4, 1, 8),
+            (257, 4, 1, 2),
+            (258, 3, 1, 8),
+            (259, 3, 1, 32773),
+            (262, 3, 1, 1),
+            (277, 3, 1, 1),
+            (322, 4, 1, 512),
+            (323, 4, 1, 1 << 20),
+            (324, 4, 1, offset),
+            (325, 4, 1, tile.len() as u32),
+        ]
+    };
+    let offset = le_tiff(&entries(0), 0).len() as u32;
+    let mut file = le_tiff(&entries(offset), 0);
+    file.extend_from_slice(&tile);
+    let a = open_read(file.as_slice(), Options::new())
+        .unwrap()
+        .read(Index::Default)
+        .unwrap();
+    let got: Vec<u8> = a.as_array::<u8>().unwrap().iter().copied().collect();
+    let want: Vec<u8> = (1..9).chain(11..19).collect();
+    assert_eq!(a.shape(), &[2, 8]);
+    assert_eq!(got, want);
+}
