@@ -427,6 +427,18 @@ impl Page {
                 if scratch > (1 << 28) || tw > 1 << 20 || tl > 1 << 20 {
                     return Err(Error::decoding(format!("absurd tile size {td}×{tl}×{tw}")));
                 }
+                // Tile rows are decoded whole: tiles far wider than the page (2²⁰ pixels for a
+                // page 1 pixel wide) decode far more than the page holds, tile row after tile row.
+                // Beyond 64 times the page (and 16 MiB) that is a hostile layout, not an image.
+                let work = [across, down, deep, planes]
+                    .iter()
+                    .fold(scratch as u64, |a, &n| a.saturating_mul(n as u64));
+                if work > (out.len() as u64).saturating_mul(64).max(1 << 24) {
+                    return Err(Error::decoding(format!(
+                        "tiles of {tw}×{tl} pixels would decode {work} bytes for a page of {} bytes",
+                        out.len()
+                    )));
+                }
                 let page = self;
                 // One job per (plane, depth tile, tile row); with tile depth > 1 the whole plane.
                 let band = |p: usize, z0: usize, ty: usize, dst: &mut [u8]| -> Result<()> {

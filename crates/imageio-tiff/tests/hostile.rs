@@ -418,3 +418,33 @@ fn tiles_taller_than_the_page_decode_only_its_rows() {
     assert_eq!(a.shape(), &[2, 8]);
     assert_eq!(got, want);
 }
+
+/// A 1×32 page in one tile 2²⁰ pixels wide: every tile row is decoded whole, 32 MiB for 32 bytes
+/// of page (a taller page in such tiles: a gigabyte per read). Tiles decoding more than 64 times
+/// the page (and 16 MiB) are refused.
+#[test]
+fn tiles_far_wider_than_the_page_are_refused() {
+    let tile = [0x81u8, 9].repeat(8); // PackBits: 8 × 128 bytes of 9
+    let entries = |offset: u32| {
+        vec![
+            (256, 4, 1, 1),
+            (257, 4, 1, 32),
+            (258, 3, 1, 8),
+            (259, 3, 1, 32773),
+            (262, 3, 1, 1),
+            (277, 3, 1, 1),
+            (322, 4, 1, 1 << 20),
+            (323, 4, 1, 32),
+            (324, 4, 1, offset),
+            (325, 4, 1, tile.len() as u32),
+        ]
+    };
+    let offset = le_tiff(&entries(0), 0).len() as u32;
+    let mut file = le_tiff(&entries(offset), 0);
+    file.extend_from_slice(&tile);
+    let e = open_read(file.as_slice(), Options::new())
+        .unwrap()
+        .read(Index::Default)
+        .unwrap_err();
+    assert!(e.to_string().contains("would decode"), "{e}");
+}
