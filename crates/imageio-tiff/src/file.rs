@@ -67,6 +67,8 @@ pub(crate) struct TiffFile<'a> {
     externals: Vec<External>,
     /// OME companion files by UUID (`None`: could not be opened).
     ome_files: std::collections::HashMap<String, Option<usize>>,
+    /// The read's limits, which companion files are opened with too.
+    limits: Limits,
 }
 
 /// Saturating product: absurd declared sizes saturate and are then refused by the limits.
@@ -128,6 +130,7 @@ impl<'a> TiffFile<'a> {
             page_file,
             externals: Vec::new(),
             ome_files: Default::default(),
+            limits: *limits,
         };
         f.detect_series();
         Ok(f)
@@ -418,13 +421,13 @@ impl<'a> TiffFile<'a> {
             imageio_core::Resource::from(dir.join(name)),
             imageio_core::Mode::Read,
             None,
-            Limits::default(),
+            self.limits,
         )?;
         let data: Data<'static> = Data::new(req.source()?)?;
         let head = data.read_vec(0, data.len().min(16))?;
         let (fmt, first) =
             ifd::parse_header(&head).ok_or_else(|| Error::decoding("companion is not a TIFF"))?;
-        let mut budget = ifd::TagBudget::new(&Limits::default());
+        let mut budget = ifd::TagBudget::new(&self.limits);
         let chain = ifd::read_chain(&data, &fmt, first, &mut HashSet::new(), &mut budget)?;
         let k = self.externals.len() + 1;
         let mut pages = Vec::with_capacity(chain.len());

@@ -297,31 +297,28 @@ fn decoded_size(dtype: u16, count: u64) -> u64 {
 /// over 40 GiB of tag values. The budget is shared by every IFD of the file and checked before
 /// each value is read.
 pub(crate) struct TagBudget {
-    left: Option<u64>,
-    max: u64,
+    limits: Limits,
+    /// Bytes of decoded tag values so far.
+    used: u64,
 }
 
 impl TagBudget {
     pub(crate) fn new(limits: &Limits) -> Self {
         TagBudget {
-            left: limits.max_bytes,
-            max: limits.max_bytes.unwrap_or(u64::MAX),
+            limits: *limits,
+            used: 0,
         }
     }
 
     fn take(&mut self, bytes: u64, offset: u64, code: u16) -> Result<()> {
-        let Some(left) = self.left else { return Ok(()) };
-        match left.checked_sub(bytes) {
-            Some(rest) => {
-                self.left = Some(rest);
-                Ok(())
-            }
-            None => Err(Error::limits(format!(
-                "the tag values of the IFDs decode to more than max_bytes {} \
-                 (tag {code} of the IFD at {offset} needs {bytes} bytes more than the {left} left)",
-                self.max
-            ))),
-        }
+        self.used = self.used.saturating_add(bytes);
+        self.limits.check_bytes(self.used).map_err(|_| {
+            Error::limits(format!(
+                "the tag values of the IFDs decode to {} bytes with tag {code} of the IFD at \
+                 {offset}, more than max_bytes {:?} allows",
+                self.used, self.limits.max_bytes
+            ))
+        })
     }
 }
 
