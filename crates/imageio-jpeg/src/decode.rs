@@ -574,7 +574,7 @@ fn decode_raw(
         .ok_or_else(|| Error::decoding("JPEG size overflows"))?;
     limits.check_bytes(size as u64)?;
     let mut buf = imageio_core::zeroed_vec::<u8>(size);
-    crate::turbo::decompress(data, w, h, format, strict, &mut buf)?;
+    crate::turbo::decompress(data, format, strict, &mut buf)?;
     Ok((buf, post))
 }
 

@@ -14,21 +14,14 @@ fn setup(e: TjError) -> Error {
     Error::invalid_argument(format!("libjpeg-turbo: {e}"))
 }
 
-/// Decompresses `data` (an 8-bit JPEG of `w × h` pixels, already checked by the caller) into
-/// `out`, which must hold exactly `h × w × format.channels()` bytes. Default libjpeg settings,
-/// like Pillow: ISLOW integer IDCT, fancy upsampling.
+/// Decompresses `data` (an 8-bit JPEG) into `out`, which must be exactly its frame in `format`
+/// (`h × w × format.channels()` bytes; anything else is refused before decoding). Default
+/// libjpeg settings, like Pillow: ISLOW integer IDCT, fancy upsampling.
 ///
 /// With `strict`, libjpeg's warnings (corrupt entropy-coded data, a premature end of the file)
 /// are errors; without it they are ignored and the damaged part is what libjpeg fills in (gray
 /// for missing data), like Pillow's `LOAD_TRUNCATED_IMAGES = True`.
-pub(crate) fn decompress(
-    data: &[u8],
-    w: usize,
-    h: usize,
-    format: Format,
-    strict: bool,
-    out: &mut [u8],
-) -> Result<()> {
+pub(crate) fn decompress(data: &[u8], format: Format, strict: bool, out: &mut [u8]) -> Result<()> {
     let mut hd = Handle::new(Init::Decompress).map_err(setup)?;
     hd.set(tj::TJPARAM_TJPARAM_STOPONWARNING, c_int::from(strict))
         .map_err(setup)?;
@@ -36,19 +29,10 @@ pub(crate) fn decompress(
     // coefficient buffer: refuse more than libjpeg-turbo's own tools recommend
     hd.set(tj::TJPARAM_TJPARAM_SCANLIMIT, 500).map_err(setup)?;
     let derr = |e: TjError| Error::decoding(format!("JPEG (libjpeg-turbo): {e}"));
-    // a warning in the header (an unknown Adobe transform, say) is judged by the decoding below
-    let (jw, jh) = hd.decompress_header_lenient(data).map_err(derr)?;
-    if (jw, jh) != (w, h) {
-        return Err(Error::decoding(format!(
-            "JPEG frame size disagreement ({jw}×{jh} vs {w}×{h})"
-        )));
-    }
-    let pitch = w * format.channels();
-    if out.len() != pitch * h {
-        return Err(Error::decoding("JPEG output size disagreement"));
-    }
-    let warning = match hd.decompress8(data, out, pitch, format) {
-        Ok(()) => return Ok(()),
+    // `out` is sized for our own header scan's frame; the wrapper refuses it before decoding
+    // unless libjpeg-turbo reads the same frame size
+    let warning = match hd.decompress8(data, out, format) {
+        Ok(_) => return Ok(()),
         Err(e) if e.warning => e,
         Err(e) => return Err(derr(e)),
     };
@@ -64,8 +48,8 @@ pub(crate) fn decompress(
     }
     hd.set(tj::TJPARAM_TJPARAM_STOPONWARNING, 0)
         .map_err(setup)?;
-    match hd.decompress8(data, out, pitch, format) {
-        Ok(()) => Ok(()),
+    match hd.decompress8(data, out, format) {
+        Ok(_) => Ok(()),
         Err(e) if e.warning && is_benign(&e.message) => Ok(()),
         Err(e) => Err(derr(e)),
     }
@@ -97,10 +81,6 @@ pub(crate) fn compress(pixels: &[u8], w: usize, h: usize, s: &Compress<'_>) -> R
     } else {
         Format::Gray
     };
-    let pitch = w * format.channels();
-    if pixels.len() != pitch * h {
-        return Err(Error::encoding("JPEG: pixel buffer size disagreement"));
-    }
     let mut hd = Handle::new(Init::Compress).map_err(setup)?;
     let mut set = |p: tj::TJPARAM, v: c_int| hd.set(p, v).map_err(setup);
     set(tj::TJPARAM_TJPARAM_QUALITY, c_int::from(s.quality))?;
@@ -125,6 +105,6 @@ pub(crate) fn compress(pixels: &[u8], w: usize, h: usize, s: &Compress<'_>) -> R
         hd.set_icc_profile(icc)
             .map_err(|e| Error::encoding(format!("JPEG ICC profile: {e}")))?;
     }
-    hd.compress8(pixels, w, pitch, h, format)
+    hd.compress8(pixels, w, h, format)
         .map_err(|e| Error::encoding(format!("JPEG (libjpeg-turbo): {e}")))
 }

@@ -85,8 +85,7 @@ pub(crate) fn decode8(
     let mut hd = Handle::new(Init::Decompress).map_err(setup)?;
     let (w, h) = open_frame(&mut hd, stream, 8, max_w, max_h)?;
     let mut out = vec![0u8; w * h * channels];
-    hd.decompress8(stream, &mut out, w * channels, pf)
-        .map_err(derr)?;
+    hd.decompress8(stream, &mut out, pf).map_err(derr)?;
     Ok((out, w, h))
 }
 
@@ -119,8 +118,7 @@ pub(crate) fn decode12(
         )));
     }
     let mut out = vec![0i16; w * h * spp];
-    hd.decompress12(stream, &mut out, w * spp, pf)
-        .map_err(derr)?;
+    hd.decompress12(stream, &mut out, pf).map_err(derr)?;
     let bytes: Vec<u8> = out
         .iter()
         .flat_map(|&v| (v.clamp(0, 4095) as u16).to_ne_bytes())
@@ -185,6 +183,6 @@ pub(crate) fn encode12(
         .map_err(setup)?;
     hd.set(tj::TJPARAM_TJPARAM_PRECISION, 12).map_err(setup)?;
     let src: Vec<i16> = samples.iter().map(|&v| v as i16).collect();
-    hd.compress12(&src, width, pitch, rows, pf)
+    hd.compress12(&src, width, rows, pf)
         .map_err(|e| Error::encoding(format!("JPEG (libjpeg-turbo): {e}")))
 }

@@ -26,14 +26,14 @@
 //! let mut enc = Handle::new(Init::Compress)?;
 //! enc.set(sys::TJPARAM_TJPARAM_QUALITY, 90)?;
 //! enc.set(sys::TJPARAM_TJPARAM_SUBSAMP, sys::TJSAMP_TJSAMP_444)?;
-//! let jpeg = enc.compress8(&rgb, w, w * 3, h, PixelFormat::Rgb)?;
+//! let jpeg = enc.compress8(&rgb, w, h, PixelFormat::Rgb)?;
 //! assert_eq!(&jpeg[..2], &[0xFF, 0xD8]);
 //!
 //! let mut dec = Handle::new(Init::Decompress)?;
 //! let (jw, jh) = dec.decompress_header(&jpeg)?;
 //! assert_eq!((jw, jh), (w, h));
 //! let mut out = vec![0u8; w * h * 3];
-//! dec.decompress8(&jpeg, &mut out, w * 3, PixelFormat::Rgb)?;
+//! assert_eq!(dec.decompress8(&jpeg, &mut out, PixelFormat::Rgb)?, (w, h));
 //! let max = rgb.iter().zip(&out).map(|(a, b)| a.abs_diff(*b)).max().unwrap();
 //! assert!(max < 40, "{max}");
 //! # Ok::<(), imageio_turbojpeg::TjError>(())
@@ -239,87 +239,94 @@ impl Handle {
         }
     }
 
-    /// Checks that `len` samples with rows of `pitch` samples hold the frame of `data` in
-    /// `format`, and returns the pitch as a C int.
+    /// Reads the frame size of `data` and checks that `len` samples are exactly that frame in
+    /// `format` (rows of `width × format.channels()` samples, no padding); returns the frame's
+    /// (width, height) and the row length as a C int.
     fn check_output(
         &mut self,
         data: &[u8],
         len: usize,
-        pitch: usize,
         format: PixelFormat,
-    ) -> Result<c_int, TjError> {
+    ) -> Result<((usize, usize), c_int), TjError> {
         // The frame size comes from the data the decompression will read.
         let (w, h) = self.decompress_header_lenient(data)?;
         let row = w
             .checked_mul(format.channels())
             .ok_or_else(|| TjError::refused("JPEG row too long"))?;
-        if pitch < row || pitch.checked_mul(h).is_none_or(|n| n > len) {
-            return Err(TjError::refused(format!(
-                "output buffer of {len} samples (pitch {pitch}) cannot hold a {w}×{h} frame of \
-                 {} samples per pixel",
-                format.channels()
-            )));
+        match row.checked_mul(h) {
+            Some(n) if n == len => {}
+            Some(n) if n < len => {
+                return Err(TjError::refused(format!(
+                    "output buffer of {len} samples is larger than the {w}×{h} frame of {} \
+                     samples per pixel ({n} samples)",
+                    format.channels()
+                )));
+            }
+            _ => {
+                return Err(TjError::refused(format!(
+                    "output buffer of {len} samples cannot hold a {w}×{h} frame of {} samples \
+                     per pixel",
+                    format.channels()
+                )));
+            }
         }
-        c_int::try_from(pitch).map_err(|_| TjError::refused("JPEG row too long"))
+        let row = c_int::try_from(row).map_err(|_| TjError::refused("JPEG row too long"))?;
+        Ok(((w, h), row))
     }
 
-    /// Decompresses the 8-bit JPEG `data` into `out` (rows of `pitch` bytes), with the
-    /// instance's parameters (by default libjpeg's ISLOW IDCT and fancy upsampling). `out` must
-    /// hold `pitch × height` bytes and `pitch` at least `width × format.channels()`; both are
-    /// checked against the frame header of `data`.
+    /// Decompresses the 8-bit JPEG `data` into `out` with the instance's parameters (by default
+    /// libjpeg's ISLOW IDCT and fancy upsampling) and returns the frame's (width, height). `out`
+    /// must be exactly the frame: `width × height × format.channels()` bytes, checked against
+    /// the frame header of `data` before anything is decoded.
     pub fn decompress8(
         &mut self,
         data: &[u8],
         out: &mut [u8],
-        pitch: usize,
         format: PixelFormat,
-    ) -> Result<(), TjError> {
-        self.decompress(data, out, pitch, format, sys::tj3Decompress8)
+    ) -> Result<(usize, usize), TjError> {
+        self.decompress(data, out, format, sys::tj3Decompress8)
     }
 
-    /// Like [`Handle::decompress8`] for JPEG data of 9 to 12 bits per sample (`i16` samples,
-    /// `pitch` in samples).
+    /// Like [`Handle::decompress8`] for JPEG data of 9 to 12 bits per sample (`i16` samples).
     pub fn decompress12(
         &mut self,
         data: &[u8],
         out: &mut [i16],
-        pitch: usize,
         format: PixelFormat,
-    ) -> Result<(), TjError> {
-        self.decompress(data, out, pitch, format, sys::tj3Decompress12)
+    ) -> Result<(usize, usize), TjError> {
+        self.decompress(data, out, format, sys::tj3Decompress12)
     }
 
-    /// [`Handle::decompress8`] or [`Handle::decompress12`], by `f`; the pitch counts samples of
-    /// type `T`, which `f`'s signature ties to the precision.
+    /// [`Handle::decompress8`] or [`Handle::decompress12`], by `f` (whose signature ties the
+    /// sample type `T` to the precision).
     fn decompress<T>(
         &mut self,
         data: &[u8],
         out: &mut [T],
-        pitch: usize,
         format: PixelFormat,
         f: DecompressFn<T>,
-    ) -> Result<(), TjError> {
-        let pitch_c = self.check_output(data, out.len(), pitch, format)?;
+    ) -> Result<(usize, usize), TjError> {
+        let (size, row) = self.check_output(data, out.len(), format)?;
         // SAFETY: data is a live slice with its exact length. out is an exclusively borrowed
-        // buffer of at least pitch × h samples of type T (what f writes: tj3Decompress8 u8,
-        // tj3Decompress12 i16, pitch counted in samples), and pitch ≥ w × channels, for the
-        // w × h frame the header of this same data declares (just checked); libjpeg-turbo
-        // writes h rows of w × channels samples, pitch apart (this API sets no scaling or
-        // cropping). Errors are caught by TurboJPEG's setjmp in C and returned as -1.
+        // buffer of exactly h rows of w × channels samples of type T (what f writes:
+        // tj3Decompress8 u8, tj3Decompress12 i16, the pitch counted in samples), for the w × h
+        // frame the header of this same data declares (just checked); libjpeg-turbo writes h
+        // rows of that length (this API sets no scaling or cropping). Errors are caught by
+        // TurboJPEG's setjmp in C and returned as -1.
         let r = unsafe {
             f(
                 self.raw,
                 data.as_ptr(),
                 data.len() as sys::size_t,
                 out.as_mut_ptr(),
-                pitch_c,
+                row,
                 format.tjpf(),
             )
         };
         if r != 0 {
             return Err(self.error());
         }
-        Ok(())
+        Ok(size)
     }
 
     /// Embeds `icc` in the next compressed image (TurboJPEG copies it).
@@ -335,60 +342,54 @@ impl Handle {
         Ok(())
     }
 
-    /// Checks a source image of `len` samples against `width × height` pixels with rows
-    /// `pitch` samples apart; returns (width, pitch, height) as C ints.
+    /// Checks a source image of `len` samples against `width × height` unpadded pixels; returns
+    /// (width, row length, height) as C ints.
     fn check_source(
         len: usize,
         width: usize,
-        pitch: usize,
         height: usize,
         format: PixelFormat,
     ) -> Result<(c_int, c_int, c_int), TjError> {
-        let fits = width
-            .checked_mul(format.channels())
-            .is_some_and(|row| row <= pitch)
-            && pitch.checked_mul(height).is_some_and(|n| n <= len);
-        if width == 0 || height == 0 || !fits {
+        let row = width.checked_mul(format.channels());
+        let exact = row.and_then(|r| r.checked_mul(height)) == Some(len);
+        if width == 0 || height == 0 || !exact {
             return Err(TjError::refused(format!(
-                "source buffer of {len} samples (pitch {pitch}) does not hold {width}×{height} \
-                 pixels of {} samples",
+                "source buffer of {len} samples is not {width}×{height} pixels of {} samples",
                 format.channels()
             )));
         }
         match (
             c_int::try_from(width),
-            c_int::try_from(pitch),
+            row.map(c_int::try_from),
             c_int::try_from(height),
         ) {
-            (Ok(w), Ok(p), Ok(h)) => Ok((w, p, h)),
+            (Ok(w), Some(Ok(p)), Ok(h)) => Ok((w, p, h)),
             _ => Err(TjError::refused("image too large for TurboJPEG")),
         }
     }
 
-    /// Compresses `width × height` 8-bit pixels (rows `pitch` bytes apart) into a complete JPEG
-    /// file with the instance's parameters.
+    /// Compresses `width × height` 8-bit pixels (unpadded rows, `src` exactly the image) into a
+    /// complete JPEG file with the instance's parameters.
     pub fn compress8(
         &mut self,
         src: &[u8],
         width: usize,
-        pitch: usize,
         height: usize,
         format: PixelFormat,
     ) -> Result<Vec<u8>, TjError> {
-        self.compress(src, (width, pitch, height), format, sys::tj3Compress8)
+        self.compress(src, (width, height), format, sys::tj3Compress8)
     }
 
-    /// Like [`Handle::compress8`] for samples of 9 to 12 bits (`i16`, `pitch` in samples; the
-    /// precision is `TJPARAM_PRECISION`, 12 by default).
+    /// Like [`Handle::compress8`] for samples of 9 to 12 bits (`i16`; the precision is
+    /// `TJPARAM_PRECISION`, 12 by default).
     pub fn compress12(
         &mut self,
         src: &[i16],
         width: usize,
-        pitch: usize,
         height: usize,
         format: PixelFormat,
     ) -> Result<Vec<u8>, TjError> {
-        self.compress(src, (width, pitch, height), format, sys::tj3Compress12)
+        self.compress(src, (width, height), format, sys::tj3Compress12)
     }
 
     /// [`Handle::compress8`] or [`Handle::compress12`], by `f` (whose signature ties the
@@ -396,19 +397,18 @@ impl Handle {
     fn compress<T>(
         &mut self,
         src: &[T],
-        (width, pitch, height): (usize, usize, usize),
+        (width, height): (usize, usize),
         format: PixelFormat,
         f: CompressFn<T>,
     ) -> Result<Vec<u8>, TjError> {
-        let (w, p, h) = Self::check_source(src.len(), width, pitch, height, format)?;
+        let (w, p, h) = Self::check_source(src.len(), width, height, format)?;
         // TurboJPEG must allocate (and grow) the output buffer itself: NOREALLOC off.
         self.set(sys::TJPARAM_TJPARAM_NOREALLOC, 0)?;
         let mut buf = TjBuf::default();
-        // SAFETY: src is a live slice of at least pitch × height samples of type T (what f
-        // reads) with pitch ≥ width × channels (checked above), which is what libjpeg-turbo
-        // reads for this pixel format. buf.ptr starts NULL and NOREALLOC is off, so TurboJPEG
-        // allocates the output (tj3Alloc) and stores its pointer and length in buf, which frees
-        // it on drop.
+        // SAFETY: src is a live slice of exactly height rows of width × channels samples of
+        // type T (what f reads; checked above), which is what libjpeg-turbo reads for this pixel
+        // format and pitch. buf.ptr starts NULL and NOREALLOC is off, so TurboJPEG allocates the
+        // output (tj3Alloc) and stores its pointer and length in buf, which frees it on drop.
         let r = unsafe {
             f(
                 self.raw,
@@ -499,7 +499,7 @@ mod tests {
         enc.set(sys::TJPARAM_TJPARAM_QUALITY, 95).unwrap();
         enc.set(sys::TJPARAM_TJPARAM_SUBSAMP, sys::TJSAMP_TJSAMP_420)
             .unwrap();
-        enc.compress8(&px, w, w * 3, h, PixelFormat::Rgb).unwrap()
+        enc.compress8(&px, w, h, PixelFormat::Rgb).unwrap()
     }
 
     fn gray_jpeg(w: usize, h: usize) -> Vec<u8> {
@@ -508,33 +508,34 @@ mod tests {
         enc.set(sys::TJPARAM_TJPARAM_QUALITY, 95).unwrap();
         enc.set(sys::TJPARAM_TJPARAM_SUBSAMP, sys::TJSAMP_TJSAMP_GRAY)
             .unwrap();
-        enc.compress8(&px, w, w, h, PixelFormat::Gray).unwrap()
+        enc.compress8(&px, w, h, PixelFormat::Gray).unwrap()
     }
 
     #[test]
-    fn output_too_small_for_the_frame_is_refused_before_decoding() {
+    fn output_not_the_frame_is_refused_before_decoding() {
         let jpeg = gray_jpeg(32, 16);
         let mut dec = Handle::new(Init::Decompress).unwrap();
         let mut out = vec![0u8; 32 * 16 - 1];
         let e = dec
-            .decompress8(&jpeg, &mut out, 32, PixelFormat::Gray)
+            .decompress8(&jpeg, &mut out, PixelFormat::Gray)
             .unwrap_err();
         assert!(e.message.contains("cannot hold a 32×16 frame"), "{e}");
-        // a pitch shorter than a row is refused too, even with enough samples in all
+        // a buffer larger than the frame is refused too (a frame smaller than the caller
+        // expected would leave part of it undecoded)
         let mut out = vec![0u8; 32 * 16 * 3];
         let e = dec
-            .decompress8(&jpeg, &mut out, 31, PixelFormat::Gray)
+            .decompress8(&jpeg, &mut out, PixelFormat::Gray)
             .unwrap_err();
         assert!(!e.warning);
+        assert!(e.message.contains("larger than the 32×16 frame"), "{e}");
         // an RGB request needs three samples per pixel
         let mut out = vec![0u8; 32 * 16];
-        assert!(
-            dec.decompress8(&jpeg, &mut out, 32, PixelFormat::Rgb)
-                .is_err()
-        );
+        assert!(dec.decompress8(&jpeg, &mut out, PixelFormat::Rgb).is_err());
         let mut out = vec![0u8; 32 * 16];
-        dec.decompress8(&jpeg, &mut out, 32, PixelFormat::Gray)
-            .unwrap();
+        assert_eq!(
+            dec.decompress8(&jpeg, &mut out, PixelFormat::Gray).unwrap(),
+            (32, 16)
+        );
     }
 
     /// A header read stopped by a warning must not leave libjpeg inside the header: the next
@@ -557,14 +558,14 @@ mod tests {
         assert_eq!(dec.get(sys::TJPARAM_TJPARAM_STOPONWARNING), 1);
         let mut out = vec![0u8; 16 * 8 * 3];
         let e = dec
-            .decompress8(&jpeg, &mut out, 48, PixelFormat::Rgb)
+            .decompress8(&jpeg, &mut out, PixelFormat::Rgb)
             .unwrap_err();
         assert!(e.warning && e.message.contains("Adobe"), "{e}");
         // without stopping, the image is decoded and the warning still reported
         dec.set(sys::TJPARAM_TJPARAM_STOPONWARNING, 0).unwrap();
         out.fill(0);
         let e = dec
-            .decompress8(&jpeg, &mut out, 48, PixelFormat::Rgb)
+            .decompress8(&jpeg, &mut out, PixelFormat::Rgb)
             .unwrap_err();
         assert!(e.warning, "{e}");
         assert!(out.iter().any(|&v| v != 0));
@@ -577,11 +578,11 @@ mod tests {
         enc.set(sys::TJPARAM_TJPARAM_SUBSAMP, sys::TJSAMP_TJSAMP_GRAY)
             .unwrap();
         let px = vec![0u8; 10 * 10 - 1];
-        assert!(enc.compress8(&px, 10, 10, 10, PixelFormat::Gray).is_err());
-        assert!(enc.compress8(&px, 0, 0, 10, PixelFormat::Gray).is_err());
+        assert!(enc.compress8(&px, 10, 10, PixelFormat::Gray).is_err());
+        assert!(enc.compress8(&px, 0, 10, PixelFormat::Gray).is_err());
         let px = vec![0i16; 10 * 10];
-        assert!(enc.compress12(&px, 10, 9, 10, PixelFormat::Gray).is_err());
-        let ok = enc.compress12(&px, 10, 10, 10, PixelFormat::Gray);
+        assert!(enc.compress12(&px, 10, 11, PixelFormat::Gray).is_err());
+        let ok = enc.compress12(&px, 10, 10, PixelFormat::Gray);
         assert!(ok.is_ok(), "{ok:?}");
     }
 
@@ -593,7 +594,7 @@ mod tests {
         assert!(!e.message.is_empty());
         let mut out = vec![0u8; 64];
         assert!(
-            dec.decompress8(b"not a jpeg", &mut out, 8, PixelFormat::Gray)
+            dec.decompress8(b"not a jpeg", &mut out, PixelFormat::Gray)
                 .is_err()
         );
     }
@@ -607,12 +608,12 @@ mod tests {
         enc.set(sys::TJPARAM_TJPARAM_QUALITY, 100).unwrap();
         enc.set(sys::TJPARAM_TJPARAM_SUBSAMP, sys::TJSAMP_TJSAMP_GRAY)
             .unwrap();
-        let jpeg = enc.compress12(&px, w, w, h, PixelFormat::Gray).unwrap();
+        let jpeg = enc.compress12(&px, w, h, PixelFormat::Gray).unwrap();
         let mut dec = Handle::new(Init::Decompress).unwrap();
         assert_eq!(dec.decompress_header(&jpeg).unwrap(), (w, h));
         assert_eq!(dec.get(sys::TJPARAM_TJPARAM_PRECISION), 12);
         let mut out = vec![0i16; w * h];
-        dec.decompress12(&jpeg, &mut out, w, PixelFormat::Gray)
+        dec.decompress12(&jpeg, &mut out, PixelFormat::Gray)
             .unwrap();
         let max = px
             .iter()
@@ -624,7 +625,7 @@ mod tests {
         // 8-bit decompression of 12-bit data is libjpeg-turbo's error, not a wrong image
         let mut out8 = vec![0u8; w * h];
         assert!(
-            dec.decompress8(&jpeg, &mut out8, w, PixelFormat::Gray)
+            dec.decompress8(&jpeg, &mut out8, PixelFormat::Gray)
                 .is_err()
         );
     }
