@@ -392,23 +392,7 @@ fn tiles_taller_than_the_page_decode_only_its_rows() {
         tile.extend(base..base + 8);
         tile.extend([0x81, 0, 0x81, 0, 0x81, 0, 0x89, 0]); // 3 × 128 + 120 zeros
     }
-    let entries = |offset: u32| {
-        vec![
-            (256, 4, 1, 8),
-            (257, 4, 1, 2),
-            (258, 3, 1, 8),
-            (259, 3, 1, 32773),
-            (262, 3, 1, 1),
-            (277, 3, 1, 1),
-            (322, 4, 1, 512),
-            (323, 4, 1, 1 << 20),
-            (324, 4, 1, offset),
-            (325, 4, 1, tile.len() as u32),
-        ]
-    };
-    let offset = le_tiff(&entries(0), 0).len() as u32;
-    let mut file = le_tiff(&entries(offset), 0);
-    file.extend_from_slice(&tile);
+    let file = one_tile_packbits_gray((8, 2), (512, 1 << 20), &tile);
     let a = open_read(file.as_slice(), Options::new())
         .unwrap()
         .read(Index::Default)
@@ -419,29 +403,39 @@ fn tiles_taller_than_the_page_decode_only_its_rows() {
     assert_eq!(got, want);
 }
 
-/// A 1×32 page in one tile 2²⁰ pixels wide: every tile row is decoded whole, 32 MiB for 32 bytes
-/// of page (a taller page in such tiles: a gigabyte per read). Tiles decoding more than 64 times
-/// the page (and 16 MiB) are refused.
-#[test]
-fn tiles_far_wider_than_the_page_are_refused() {
-    let tile = [0x81u8, 9].repeat(8); // PackBits: 8 × 128 bytes of 9
+/// A gray 8-bit `width × height` page stored as one PackBits tile of `tile_w × tile_l` pixels.
+fn one_tile_packbits_gray(
+    (width, height): (u32, u32),
+    (tile_w, tile_l): (u32, u32),
+    tile: &[u8],
+) -> Vec<u8> {
     let entries = |offset: u32| {
         vec![
-            (256, 4, 1, 1),
-            (257, 4, 1, 32),
+            (256, 4, 1, width),
+            (257, 4, 1, height),
             (258, 3, 1, 8),
             (259, 3, 1, 32773),
             (262, 3, 1, 1),
             (277, 3, 1, 1),
-            (322, 4, 1, 1 << 20),
-            (323, 4, 1, 32),
+            (322, 4, 1, tile_w),
+            (323, 4, 1, tile_l),
             (324, 4, 1, offset),
             (325, 4, 1, tile.len() as u32),
         ]
     };
     let offset = le_tiff(&entries(0), 0).len() as u32;
     let mut file = le_tiff(&entries(offset), 0);
-    file.extend_from_slice(&tile);
+    file.extend_from_slice(tile);
+    file
+}
+
+/// A 1×32 page in one tile 2²⁰ pixels wide: every tile row is decoded whole, 32 MiB for 32 bytes
+/// of page (a taller page in such tiles: a gigabyte per read). Tiles decoding more than 64 times
+/// the page (and 16 MiB) are refused.
+#[test]
+fn tiles_far_wider_than_the_page_are_refused() {
+    let tile = [0x81u8, 9].repeat(8); // PackBits: 8 × 128 bytes of 9
+    let file = one_tile_packbits_gray((1, 32), (1 << 20, 32), &tile);
     let e = open_read(file.as_slice(), Options::new())
         .unwrap()
         .read(Index::Default)
