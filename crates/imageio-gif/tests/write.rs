@@ -122,13 +122,11 @@ fn incremental_writes_read_back_in_pillow() {
     // Quantised, but close to the source.
     let src = frames.into_dyn();
     let got = ours[0].as_array::<u8>().unwrap();
-    let mse: f64 = src
-        .iter()
-        .zip(got.iter())
-        .map(|(&a, &b)| (a as f64 - b as f64).powi(2))
-        .sum::<f64>()
-        / src.len() as f64;
-    let psnr = 10.0 * (255.0f64 * 255.0 / mse).log10();
+    let psnr = imageio_testutil::psnr(
+        src.as_standard_layout().as_slice().unwrap(),
+        got.as_standard_layout().as_slice().unwrap(),
+        255.0,
+    );
     assert!(psnr > 30.0, "PSNR {psnr:.1} dB");
 }
 

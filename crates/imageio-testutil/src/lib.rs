@@ -184,6 +184,23 @@ pub mod hostile {
     }
 }
 
+/// Peak signal-to-noise ratio in dB of `b` against `a` (equally long sample sequences) for
+/// samples up to `peak`; infinite when they are equal.
+pub fn psnr<T: Copy + Into<f64>>(a: &[T], b: &[T], peak: f64) -> f64 {
+    assert_eq!(a.len(), b.len(), "PSNR of sequences of different lengths");
+    let mse = a
+        .iter()
+        .zip(b)
+        .map(|(&x, &y)| (x.into() - y.into()).powi(2))
+        .sum::<f64>()
+        / a.len() as f64;
+    if mse == 0.0 {
+        f64::INFINITY
+    } else {
+        10.0 * (peak * peak / mse).log10()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::hostile::*;

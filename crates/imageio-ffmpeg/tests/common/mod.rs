@@ -51,20 +51,4 @@ pub fn ffmpeg_cli() -> Command {
     Command::new("ffmpeg")
 }
 
-/// PSNR in dB between two equally long sample sequences with the given peak value.
-pub fn psnr<T: Copy + Into<f64>>(a: &[T], b: &[T], peak: f64) -> f64 {
-    assert_eq!(a.len(), b.len());
-    let mse: f64 = a
-        .iter()
-        .zip(b)
-        .map(|(&x, &y)| (x.into() - y.into()).powi(2))
-        .sum::<f64>()
-        / a.len() as f64;
-    if mse == 0.0 {
-        f64::INFINITY
-    } else {
-        10.0 * (peak * peak / mse).log10()
-    }
-}
-
-pub use imageio_testutil::{python, workspace};
+pub use imageio_testutil::{psnr, python, workspace};

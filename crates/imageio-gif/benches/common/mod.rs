@@ -68,15 +68,9 @@ pub fn decode(bytes: &[u8]) -> NdArray {
 /// PSNR of `b` against `a` in dB (infinite when equal).
 pub fn psnr(a: &ArrayD<u8>, b: &NdArray) -> f64 {
     let b = b.as_array::<u8>().unwrap();
-    let mse: f64 = a
-        .iter()
-        .zip(b.iter())
-        .map(|(&x, &y)| (x as f64 - y as f64).powi(2))
-        .sum::<f64>()
-        / a.len() as f64;
-    if mse == 0.0 {
-        f64::INFINITY
-    } else {
-        10.0 * (255.0f64 * 255.0 / mse).log10()
-    }
+    imageio_testutil::psnr(
+        a.as_standard_layout().as_slice().unwrap(),
+        b.as_standard_layout().as_slice().unwrap(),
+        255.0,
+    )
 }

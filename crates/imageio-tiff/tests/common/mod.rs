@@ -6,7 +6,7 @@ use imageio_core::{ImageFile, Index, Mode, OpenArgs, Options, Resource, Value};
 // link the plugin
 use imageio_tiff as _;
 
-pub use imageio_testutil::{python, workspace};
+pub use imageio_testutil::{psnr, python, workspace};
 
 pub fn fixture(name: &str) -> PathBuf {
     imageio_testutil::fixtures("tiff").join(name)
@@ -180,18 +180,6 @@ pub fn planar(a: &imageio_core::NdArray) -> imageio_core::NdArray {
     go::<u8>(a)
         .or_else(|| go::<u16>(a))
         .expect("planar: uint8 or uint16 data")
-}
-
-/// Peak signal-to-noise ratio of `b` against `a` in dB, for samples up to `peak`.
-pub fn psnr<T: Copy + Into<f64>>(a: &[T], b: &[T], peak: f64) -> f64 {
-    assert_eq!(a.len(), b.len());
-    let mse = a
-        .iter()
-        .zip(b)
-        .map(|(&x, &y)| (x.into() - y.into()).powi(2))
-        .sum::<f64>()
-        / a.len() as f64;
-    10.0 * (peak * peak / mse.max(1e-12)).log10()
 }
 
 /// Little-endian bytes → uint16 samples.
