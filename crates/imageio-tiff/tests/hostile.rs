@@ -306,6 +306,66 @@ fn hostile_ome_xml() {
     }
 }
 
+/// A multi-file OME-TIFF opens its companion files with the limits the read was given: a
+/// companion whose tag values exceed `max_bytes` is refused like an unreadable one (its plane
+/// reads as zeros, as tifffile reads missing files), though the main file and the output fit.
+#[test]
+fn ome_companions_are_opened_with_the_reads_limits() {
+    let dir = tempfile::tempdir().unwrap();
+    let (page0, page1) = (noise_u8(&[8, 9], 1), noise_u8(&[8, 9], 2));
+    let xml = "<?xml version=\"1.0\"?><OME xmlns=\"http://www.openmicroscopy.org/Schemas/OME/2016-06\">\
+        <Image ID=\"Image:0\"><Pixels ID=\"Pixels:0\" DimensionOrder=\"XYCZT\" Type=\"uint8\" \
+        SizeX=\"9\" SizeY=\"8\" SizeC=\"1\" SizeZ=\"1\" SizeT=\"2\">\
+        <Channel ID=\"Channel:0:0\" SamplesPerPixel=\"1\"/>\
+        <TiffData IFD=\"0\" FirstT=\"0\" PlaneCount=\"1\"/>\
+        <TiffData IFD=\"0\" FirstT=\"1\" PlaneCount=\"1\">\
+        <UUID FileName=\"companion.tif\">urn:uuid:c</UUID></TiffData></Pixels></Image></OME>";
+    // the companion carries 64 KiB of description: 64 KiB of tag values
+    let big = "x".repeat(64 << 10);
+    for (name, page, description) in [
+        ("main.ome.tif", &page0, xml.to_string()),
+        ("companion.tif", &page1, big),
+    ] {
+        let mut f = open_write(
+            dir.path().join(name).as_path(),
+            Options::new()
+                .with("description", description.as_str())
+                .with("metadata", "none")
+                .with("ome", false),
+        )
+        .unwrap();
+        f.write(page).unwrap();
+        f.close().unwrap();
+    }
+    let main = dir.path().join("main.ome.tif");
+    let second_plane = |limits: Limits| {
+        let args = OpenArgs {
+            plugin: Some("tiff".into()),
+            limits,
+            ..Default::default()
+        };
+        let mut f = imageio_core::open(main.as_path().into(), Mode::Read, &args).unwrap();
+        let a = f.read(Index::Default).unwrap();
+        assert_eq!(a.shape(), &[2, 8, 9]);
+        let v = a.as_array::<u8>().unwrap();
+        let first: Vec<u8> = v.index_axis(ndarray::Axis(0), 0).iter().copied().collect();
+        assert_eq!(first, page0.to_le_bytes(), "the main file's plane");
+        v.index_axis(ndarray::Axis(0), 1)
+            .iter()
+            .copied()
+            .collect::<Vec<u8>>()
+    };
+    // default limits: the companion's plane
+    assert_eq!(second_plane(Limits::default()), page1.to_le_bytes());
+    // 16 KiB: the main file (about 1 KiB of tags) and the 144-byte output fit, the companion not
+    assert!(
+        second_plane(Limits::default().with_max_bytes(Some(16 << 10)))
+            .iter()
+            .all(|&x| x == 0),
+        "a companion over the read's max_bytes is refused"
+    );
+}
+
 /// IFD entries may share their value bytes: in hostile_overlapping_tags.tif (8 KiB, a 1×1 gray
 /// image) 672 SBYTE tags each cover the whole file, 44 MB of decoded values; a 256 KiB file
 /// built the same way asked for over 40 GiB at open (out of memory in the fuzz target). The
