@@ -90,9 +90,16 @@ fn resolve_in(
         )));
     }
     std::fs::create_dir_all(dir)?;
-    let part = dir.join(format!("{canonical}.part"));
-    std::fs::write(&part, &data)?;
-    std::fs::rename(&part, &path)?;
+    // A temporary file of this call's own, renamed into place whole: callers fetching the same
+    // image at once (test threads, processes) each see either no file or the complete one. One
+    // shared `NAME.part` let a caller rename another's half-written file into the cache and fail
+    // its own rename with "not found".
+    let mut part = tempfile::Builder::new()
+        .prefix(&format!(".{canonical}."))
+        .suffix(".part")
+        .tempfile_in(dir)?;
+    std::io::Write::write_all(&mut part, &data)?;
+    part.persist(&path).map_err(|e| Error::io(e.error))?;
     Ok(path)
 }
 
@@ -227,6 +234,47 @@ mod tests {
         // Right hash: cached.
         let p = resolve_in("x.png", &good, &base, dir.path(), false).unwrap();
         assert_eq!(std::fs::read(p).unwrap(), body);
+    }
+
+    /// Sixteen threads resolving one image into an empty cache at once all get the complete
+    /// file (they used to share one `.part` file: "not found" errors and truncated images).
+    #[test]
+    fn concurrent_fetches_into_an_empty_cache_each_get_the_whole_file() {
+        let mirror = tempfile::tempdir().unwrap();
+        let body: Vec<u8> = (0..4u32 << 20).map(|i| (i % 251) as u8).collect();
+        std::fs::write(mirror.path().join("z.png"), &body).unwrap();
+        let h = sha256_hex(&body);
+        let base = mirror.path().display().to_string();
+        for _ in 0..4 {
+            let cache = tempfile::tempdir().unwrap();
+            let barrier = std::sync::Barrier::new(16);
+            std::thread::scope(|s| {
+                let handles: Vec<_> = (0..16)
+                    .map(|_| {
+                        s.spawn(|| {
+                            barrier.wait();
+                            let p = resolve_in("z.png", &h, &base, cache.path(), true)?;
+                            Ok::<_, Error>(std::fs::read(p)?)
+                        })
+                    })
+                    .collect();
+                for t in handles {
+                    let got = t.join().unwrap().expect("resolve");
+                    assert!(
+                        got == body,
+                        "a caller read {} of {} bytes",
+                        got.len(),
+                        body.len()
+                    );
+                }
+            });
+            // nothing but the image is left in the cache
+            let names: Vec<_> = std::fs::read_dir(cache.path())
+                .unwrap()
+                .map(|e| e.unwrap().file_name())
+                .collect();
+            assert_eq!(names, ["z.png"]);
+        }
     }
 
     #[test]
