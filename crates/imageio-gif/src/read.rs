@@ -514,9 +514,10 @@ impl<'a> GifReader<'a> {
         let (scan, layout, raw) = (&self.scan, self.layout, &raw);
         std::thread::scope(|s| -> Result<()> {
             let mut inbox = Vec::with_capacity(workers);
+            let mut handles = Vec::with_capacity(workers);
             for i in 0..workers {
                 let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<u8>>>(2);
-                s.spawn(move || {
+                handles.push(s.spawn(move || {
                     for frame in raw.iter().skip(i).step_by(workers) {
                         let r = lzw_indices(frame);
                         let failed = r.is_err();
@@ -524,23 +525,35 @@ impl<'a> GifReader<'a> {
                             break;
                         }
                     }
-                });
+                }));
                 inbox.push(rx);
             }
-            for k in 0..n {
-                let indices = inbox[k % workers]
-                    .recv()
-                    .map_err(|_| Error::decoding(format!("frame {k}: LZW decoder stopped")))??;
-                let info = &scan.frames[k];
-                if indices.len() < info.width as usize * info.height as usize {
-                    return Err(Error::decoding(format!(
-                        "frame {k}: decoder and scan disagree on its size"
-                    )));
+            let composited = (|| {
+                for k in 0..n {
+                    let indices = inbox[k % workers].recv().map_err(|_| {
+                        Error::decoding(format!("frame {k}: LZW decoder stopped"))
+                    })??;
+                    let info = &scan.frames[k];
+                    if indices.len() < info.width as usize * info.height as usize {
+                        return Err(Error::decoding(format!(
+                            "frame {k}: decoder and scan disagree on its size"
+                        )));
+                    }
+                    comp.draw(info, scan.palette(k), scan.background, &indices);
+                    comp.emit(layout, &mut out);
                 }
-                comp.draw(info, scan.palette(k), scan.background, &indices);
-                comp.emit(layout, &mut out);
+                Ok(())
+            })();
+            // Closing the channels stops workers still decoding (after an error); joining them
+            // explicitly waits for their thread-local destructors too, which the scope's implicit
+            // join does not (rust-lang/rust#116179): no worker outlives the read.
+            drop(inbox);
+            for h in handles {
+                if h.join().is_err() {
+                    return Err(Error::decoding("GIF: an LZW decoder thread panicked"));
+                }
             }
-            Ok(())
+            composited
         })?;
         Ok(out)
     }
