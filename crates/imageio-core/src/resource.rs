@@ -758,7 +758,7 @@ fn set_default_permissions(_path: &Path) -> Result<()> {
     Ok(())
 }
 
-fn temp_beside(path: &Path, extension: Option<&str>) -> Result<tempfile::NamedTempFile> {
+pub(crate) fn temp_beside(path: &Path, extension: Option<&str>) -> Result<tempfile::NamedTempFile> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),

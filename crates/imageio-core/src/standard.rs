@@ -94,10 +94,7 @@ fn resolve_in(
     // image at once (test threads, processes) each see either no file or the complete one. One
     // shared `NAME.part` let a caller rename another's half-written file into the cache and fail
     // its own rename with "not found".
-    let mut part = tempfile::Builder::new()
-        .prefix(&format!(".{canonical}."))
-        .suffix(".part")
-        .tempfile_in(dir)?;
+    let mut part = crate::resource::temp_beside(&path, Some(".part"))?;
     std::io::Write::write_all(&mut part, &data)?;
     part.persist(&path).map_err(|e| Error::io(e.error))?;
     Ok(path)
