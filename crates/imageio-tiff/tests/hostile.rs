@@ -218,6 +218,36 @@ fn truncated_and_bit_flipped_fixtures_never_panic() {
     );
 }
 
+/// OME-XML for one uint8 9×8 Image with the given `Size*` attributes and `TiffData` elements.
+fn ome_xml(sizes: &str, tiff_data: &str) -> String {
+    format!(
+        "<?xml version=\"1.0\"?><OME xmlns=\"http://www.openmicroscopy.org/Schemas/OME/2016-06\">\
+         <Image ID=\"Image:0\"><Pixels ID=\"Pixels:0\" DimensionOrder=\"XYCZT\" Type=\"uint8\" \
+         SizeX=\"9\" SizeY=\"8\" {sizes}><Channel ID=\"Channel:0:0\" SamplesPerPixel=\"1\"/>{tiff_data}\
+         </Pixels></Image></OME>"
+    )
+}
+
+/// Writes `page` as a one-page TIFF whose ImageDescription is exactly `description`.
+fn write_with_description(path: &std::path::Path, page: &imageio_core::NdArray, description: &str) {
+    let mut f = open_write(
+        path,
+        Options::new()
+            .with("description", description)
+            .with("metadata", "none")
+            .with("ome", false),
+    )
+    .unwrap();
+    f.write(page).unwrap();
+    f.close().unwrap();
+}
+
+/// Plane `k` of a stacked uint8 array, in C order.
+fn plane(a: &imageio_core::NdArray, k: usize) -> Vec<u8> {
+    let v = a.as_array::<u8>().unwrap();
+    v.index_axis(ndarray::Axis(0), k).iter().copied().collect()
+}
+
 /// OME-XML that declares absurd plane counts, names companion files outside the folder or
 /// indexes planes out of range: no huge allocation, no file outside the folder, no panic.
 #[test]
@@ -228,19 +258,11 @@ fn hostile_ome_xml() {
     let sub = dir.path().join("data");
     std::fs::create_dir(&sub).unwrap();
     let page = noise_u8(&[8, 9], 1);
-    let pixels = |sizes: &str, tds: &str| {
-        format!(
-            "<?xml version=\"1.0\"?><OME xmlns=\"http://www.openmicroscopy.org/Schemas/OME/2016-06\">\
-             <Image ID=\"Image:0\"><Pixels ID=\"Pixels:0\" DimensionOrder=\"XYCZT\" Type=\"uint8\" \
-             SizeX=\"9\" SizeY=\"8\" {sizes}><Channel ID=\"Channel:0:0\" SamplesPerPixel=\"1\"/>{tds}\
-             </Pixels></Image></OME>"
-        )
-    };
     let cases = [
         // 10^9 planes declared
         (
             "huge.ome.tif",
-            pixels(
+            ome_xml(
                 "SizeC=\"1\" SizeZ=\"1000\" SizeT=\"1000000\"",
                 "<TiffData IFD=\"0\" PlaneCount=\"1\"/>",
             ),
@@ -248,7 +270,7 @@ fn hostile_ome_xml() {
         // plane 1 in a file reached through ../ : refused, the plane reads as zeros
         (
             "traverse.ome.tif",
-            pixels(
+            ome_xml(
                 "SizeC=\"1\" SizeZ=\"1\" SizeT=\"2\"",
                 "<TiffData IFD=\"0\" FirstT=\"0\" PlaneCount=\"1\"/>\
                  <TiffData IFD=\"0\" FirstT=\"1\" PlaneCount=\"1\">\
@@ -258,7 +280,7 @@ fn hostile_ome_xml() {
         // out-of-range First* and IFD, absurd PlaneCount
         (
             "ranges.ome.tif",
-            pixels(
+            ome_xml(
                 "SizeC=\"1\" SizeZ=\"1\" SizeT=\"3\"",
                 "<TiffData IFD=\"0\" FirstT=\"0\" PlaneCount=\"1\"/>\
                  <TiffData IFD=\"7\" FirstT=\"1\" PlaneCount=\"1\"/>\
@@ -269,38 +291,25 @@ fn hostile_ome_xml() {
     ];
     for (name, xml) in cases {
         let path = sub.join(name);
-        let mut f = open_write(
-            path.as_path(),
-            Options::new()
-                .with("description", xml.as_str())
-                .with("metadata", "none")
-                .with("ome", false),
-        )
-        .unwrap();
-        f.write(&page).unwrap();
-        f.close().unwrap();
+        write_with_description(&path, &page, &xml);
         let mut r = open_read(path.as_path(), Options::new()).unwrap();
         let a = r.read(Index::Default).unwrap();
         match name {
             "huge.ome.tif" => assert_eq!(a, page, "{name}: falls back to the page"),
             "traverse.ome.tif" => {
                 assert_eq!(a.shape(), &[2, 8, 9], "{name}");
-                let v = a.as_array::<u8>().unwrap();
-                let first: Vec<u8> = v.index_axis(ndarray::Axis(0), 0).iter().copied().collect();
-                assert_eq!(first, page.to_le_bytes(), "{name}");
+                assert_eq!(plane(&a, 0), page.to_le_bytes(), "{name}");
                 assert!(
-                    v.index_axis(ndarray::Axis(0), 1).iter().all(|&x| x == 0),
+                    plane(&a, 1).iter().all(|&x| x == 0),
                     "{name}: the refused companion's plane is zeros"
                 );
             }
             _ => {
                 assert_eq!(a.shape(), &[3, 8, 9], "{name}");
-                let v = a.as_array::<u8>().unwrap();
                 for t in [0usize, 2] {
-                    let got: Vec<u8> = v.index_axis(ndarray::Axis(0), t).iter().copied().collect();
-                    assert_eq!(got, page.to_le_bytes(), "{name} T={t}");
+                    assert_eq!(plane(&a, t), page.to_le_bytes(), "{name} T={t}");
                 }
-                assert!(v.index_axis(ndarray::Axis(0), 1).iter().all(|&x| x == 0));
+                assert!(plane(&a, 1).iter().all(|&x| x == 0));
             }
         }
     }
@@ -313,31 +322,20 @@ fn hostile_ome_xml() {
 fn ome_companions_are_opened_with_the_reads_limits() {
     let dir = tempfile::tempdir().unwrap();
     let (page0, page1) = (noise_u8(&[8, 9], 1), noise_u8(&[8, 9], 2));
-    let xml = "<?xml version=\"1.0\"?><OME xmlns=\"http://www.openmicroscopy.org/Schemas/OME/2016-06\">\
-        <Image ID=\"Image:0\"><Pixels ID=\"Pixels:0\" DimensionOrder=\"XYCZT\" Type=\"uint8\" \
-        SizeX=\"9\" SizeY=\"8\" SizeC=\"1\" SizeZ=\"1\" SizeT=\"2\">\
-        <Channel ID=\"Channel:0:0\" SamplesPerPixel=\"1\"/>\
-        <TiffData IFD=\"0\" FirstT=\"0\" PlaneCount=\"1\"/>\
-        <TiffData IFD=\"0\" FirstT=\"1\" PlaneCount=\"1\">\
-        <UUID FileName=\"companion.tif\">urn:uuid:c</UUID></TiffData></Pixels></Image></OME>";
-    // the companion carries 64 KiB of description: 64 KiB of tag values
-    let big = "x".repeat(64 << 10);
-    for (name, page, description) in [
-        ("main.ome.tif", &page0, xml.to_string()),
-        ("companion.tif", &page1, big),
-    ] {
-        let mut f = open_write(
-            dir.path().join(name).as_path(),
-            Options::new()
-                .with("description", description.as_str())
-                .with("metadata", "none")
-                .with("ome", false),
-        )
-        .unwrap();
-        f.write(page).unwrap();
-        f.close().unwrap();
-    }
+    let xml = ome_xml(
+        "SizeC=\"1\" SizeZ=\"1\" SizeT=\"2\"",
+        "<TiffData IFD=\"0\" FirstT=\"0\" PlaneCount=\"1\"/>\
+         <TiffData IFD=\"0\" FirstT=\"1\" PlaneCount=\"1\">\
+         <UUID FileName=\"companion.tif\">urn:uuid:c</UUID></TiffData>",
+    );
     let main = dir.path().join("main.ome.tif");
+    write_with_description(&main, &page0, &xml);
+    // the companion carries 64 KiB of description: 64 KiB of tag values
+    write_with_description(
+        &dir.path().join("companion.tif"),
+        &page1,
+        &"x".repeat(64 << 10),
+    );
     let second_plane = |limits: Limits| {
         let args = OpenArgs {
             plugin: Some("tiff".into()),
@@ -347,13 +345,8 @@ fn ome_companions_are_opened_with_the_reads_limits() {
         let mut f = imageio_core::open(main.as_path().into(), Mode::Read, &args).unwrap();
         let a = f.read(Index::Default).unwrap();
         assert_eq!(a.shape(), &[2, 8, 9]);
-        let v = a.as_array::<u8>().unwrap();
-        let first: Vec<u8> = v.index_axis(ndarray::Axis(0), 0).iter().copied().collect();
-        assert_eq!(first, page0.to_le_bytes(), "the main file's plane");
-        v.index_axis(ndarray::Axis(0), 1)
-            .iter()
-            .copied()
-            .collect::<Vec<u8>>()
+        assert_eq!(plane(&a, 0), page0.to_le_bytes(), "the main file's plane");
+        plane(&a, 1)
     };
     // default limits: the companion's plane
     assert_eq!(second_plane(Limits::default()), page1.to_le_bytes());
